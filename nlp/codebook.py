@@ -1,0 +1,270 @@
+"""The codebook as data: one immutable :class:`Codebook` that every part reads labels from.
+
+Label ids, their order, names, cues and decision rules come from a YAML (or JSON) file, by
+default ``corpora/codebook.yaml`` (codebook v1.1). Users can point every command at their own
+file to run the same code on another scheme. Label order never comes from data.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["Label", "Codebook", "CodebookError", "load_codebook", "default_codebook_path"]
+
+SILK_ROAD_CATEGORIES = ("health", "digital", "general", "none")
+
+_TOP_FIELDS = {"name", "version", "description", "labels", "storytelling", "context_label",
+               "implies", "silk_road", "rules"}
+_LABEL_FIELDS = {"id", "short", "name", "definition", "rules", "cues", "hypothesis"}
+
+
+class CodebookError(ValueError):
+    """A codebook file that cannot be used; the message says what to fix and where."""
+
+
+def default_codebook_path() -> Path:
+    """Path of the bundled codebook (``corpora/codebook.yaml`` next to the package)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "corpora" / "codebook.yaml", here / "data" / "codebook.yaml"):
+        if cand.exists():
+            return cand
+    raise CodebookError("bundled codebook not found: expected corpora/codebook.yaml beside nlp/")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One binary label of the scheme."""
+
+    id: str
+    short: str
+    name: Mapping[str, str]
+    definition: str
+    rules: tuple[int, ...]
+    cues: Mapping[str, tuple[str, ...]]
+    hypothesis: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """Immutable labelling scheme: label order, names, cues, rules and derived values.
+
+    Build it with :func:`load_codebook`. ``label_ids`` is the column order of every
+    probability matrix, output file and report in Silkframe.
+    """
+
+    name: str
+    version: str
+    description: str
+    labels: tuple[Label, ...]
+    storytelling: tuple[str, ...]
+    context_label: str | None
+    implies: Mapping[str, tuple[str, ...]]
+    silk_road: Mapping[str, str]
+    rules: Mapping[int, str]
+    source: str = ""
+    sha256: str = field(default="", compare=False)
+
+    # ---- label order -------------------------------------------------------------------
+    @property
+    def label_ids(self) -> tuple[str, ...]:
+        return tuple(lab.id for lab in self.labels)
+
+    @property
+    def n_labels(self) -> int:
+        return len(self.labels)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def index(self, label_id: str) -> int:
+        """Column of ``label_id``; raises :class:`CodebookError` naming the known ids."""
+        try:
+            return self.label_ids.index(label_id)
+        except ValueError:
+            raise CodebookError(
+                f"unknown label {label_id!r}; codebook {self.name} v{self.version} has: "
+                + ", ".join(self.label_ids)) from None
+
+    def __getitem__(self, label_id: str) -> Label:
+        return self.labels[self.index(label_id)]
+
+    # ---- conversions ---------------------------------------------------------------------
+    def to_matrix(self, label_lists: Iterable[Sequence[str]], *, strict: bool = True) -> np.ndarray:
+        """Lists of label ids → binary matrix (n_docs, n_labels) in codebook order.
+
+        Unknown ids raise :class:`CodebookError` when ``strict`` (the default), else are ignored.
+        """
+        rows = []
+        for labels in label_lists:
+            row = np.zeros(self.n_labels, dtype=np.int8)
+            for lab in labels or ():
+                if lab in self.label_ids:
+                    row[self.label_ids.index(lab)] = 1
+                elif strict:
+                    self.index(lab)
+            rows.append(row)
+        if not rows:
+            return np.zeros((0, self.n_labels), dtype=np.int8)
+        return np.vstack(rows)
+
+    def to_labels(self, row: Sequence[int | bool]) -> list[str]:
+        """Binary row → list of label ids (codebook order)."""
+        return [lid for lid, v in zip(self.label_ids, row) if v]
+
+    def apply_implications(self, Y: np.ndarray) -> np.ndarray:
+        """Enforce the ``implies`` rules (e.g. R1–R4 ⇒ covid) on a binary matrix or probabilities.
+
+        For probabilities the implied label gets at least the implying label's probability.
+        """
+        Y = np.array(Y, copy=True)
+        for src, targets in self.implies.items():
+            i = self.index(src)
+            for t in targets:
+                j = self.index(t)
+                Y[:, j] = np.maximum(Y[:, j], Y[:, i])
+        return Y
+
+    # ---- derived values ------------------------------------------------------------------
+    def storytelling_flag(self, Y: np.ndarray) -> np.ndarray:
+        """1 where any storytelling theme (R1–R4) is present; shape (n_docs,)."""
+        Y = np.asarray(Y)
+        if not self.storytelling:
+            return np.zeros(len(Y), dtype=np.int8)
+        cols = [self.index(s) for s in self.storytelling]
+        return (Y[:, cols] > 0).any(axis=1).astype(np.int8)
+
+    def silk_road_category(self, Y: np.ndarray) -> np.ndarray:
+        """Silk Road category per document: ``health``, ``digital``, ``general`` (both) or ``none``."""
+        Y = np.asarray(Y)
+        if "health" not in self.silk_road or "digital" not in self.silk_road:
+            return np.array(["none"] * len(Y), dtype=object)
+        h = Y[:, self.index(self.silk_road["health"])] > 0
+        d = Y[:, self.index(self.silk_road["digital"])] > 0
+        out = np.where(h & d, "general", np.where(h, "health", np.where(d, "digital", "none")))
+        return out.astype(object)
+
+    def cues(self, label_id: str, lang: str) -> tuple[str, ...]:
+        return tuple(self[label_id].cues.get(lang, ()))
+
+    def describe(self) -> str:
+        """Short human-readable listing of the labels."""
+        lines = [f"{self.name} v{self.version} ({self.n_labels} labels)"]
+        for lab in self.labels:
+            lines.append(f"  {lab.id:<22} {lab.short:<6} {lab.name.get('en', '')} / {lab.name.get('zh', '')}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256,
+                "labels": list(self.label_ids), "source": self.source}
+
+
+def _fail(path: str, msg: str) -> None:
+    raise CodebookError(f"{path}: {msg}")
+
+
+def _read_raw(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        data = json.loads(text)
+    else:
+        import yaml  # local: keeps `import nlp` light
+
+        data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        _fail(str(path), "top level must be a mapping with 'name', 'version' and 'labels'")
+    return data
+
+
+def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
+    where = f"{src}: labels[{i}]"
+    if not isinstance(raw, dict):
+        raise CodebookError(f"{where}: each label must be a mapping with at least 'id' and 'cues'")
+    unknown = set(raw) - _LABEL_FIELDS
+    if unknown:
+        raise CodebookError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_LABEL_FIELDS)}")
+    lid = raw.get("id")
+    if not isinstance(lid, str) or not lid.strip():
+        raise CodebookError(f"{where}: missing or empty 'id'")
+    if lid in seen:
+        raise CodebookError(f"{where}: duplicate label id {lid!r}; ids must be unique")
+    seen.add(lid)
+    cues_raw = raw.get("cues") or {}
+    if not isinstance(cues_raw, dict) or not cues_raw:
+        raise CodebookError(f"{where} ({lid}): 'cues' must map a language code to a non-empty list of phrases")
+    cues: dict[str, tuple[str, ...]] = {}
+    for lang, phrases in cues_raw.items():
+        if not isinstance(phrases, list) or not phrases:
+            raise CodebookError(f"{where} ({lid}): cues for {lang!r} are empty; give at least one phrase or drop the language")
+        cleaned = []
+        for p in phrases:
+            p = str(p).strip()
+            if not p:
+                raise CodebookError(f"{where} ({lid}): empty cue phrase in {lang!r}")
+            cleaned.append(p)
+        cues[str(lang)] = tuple(cleaned)
+    name = raw.get("name") or {"en": lid}
+    if isinstance(name, str):
+        name = {"en": name}
+    hyp = raw.get("hypothesis") or {}
+    if not isinstance(hyp, dict):
+        raise CodebookError(f"{where} ({lid}): 'hypothesis' must map a language code to a sentence")
+    return Label(id=lid, short=str(raw.get("short") or lid), name=MappingProxyType(dict(name)),
+                 definition=str(raw.get("definition") or "").strip(),
+                 rules=tuple(int(r) for r in raw.get("rules") or ()),
+                 cues=MappingProxyType(cues), hypothesis=MappingProxyType({str(k): str(v) for k, v in hyp.items()}))
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Load and validate a codebook file (YAML or JSON); ``None`` loads the bundled v1.1.
+
+    Raises :class:`CodebookError` with the file and field to fix on unknown fields, duplicate ids,
+    empty cues, or references to labels that do not exist.
+    """
+    p = Path(path) if path is not None else default_codebook_path()
+    if not p.exists():
+        raise CodebookError(f"{p}: codebook file not found (pass --codebook PATH to a YAML or JSON codebook)")
+    src = str(p)
+    data = _read_raw(p)
+    unknown = set(data) - _TOP_FIELDS
+    if unknown:
+        _fail(src, f"unknown top-level field(s) {sorted(unknown)}; allowed: {sorted(_TOP_FIELDS)}")
+    for req in ("name", "version", "labels"):
+        if req not in data:
+            _fail(src, f"missing required field {req!r}")
+    if not isinstance(data["labels"], list) or not data["labels"]:
+        _fail(src, "'labels' must be a non-empty list")
+    seen: set[str] = set()
+    labels = tuple(_validate_label(src, i, raw, seen) for i, raw in enumerate(data["labels"]))
+    ids = [lab.id for lab in labels]
+
+    def check_ref(lid: str, what: str) -> str:
+        if lid not in ids:
+            _fail(src, f"{what} refers to unknown label {lid!r}; known: {', '.join(ids)}")
+        return lid
+
+    story = tuple(check_ref(s, "'storytelling'") for s in data.get("storytelling") or ())
+    ctx = data.get("context_label")
+    if ctx is not None:
+        check_ref(ctx, "'context_label'")
+    implies = {}
+    for k, v in (data.get("implies") or {}).items():
+        check_ref(k, "'implies'")
+        implies[k] = tuple(check_ref(t, f"'implies.{k}'") for t in (v or ()))
+    silk = {}
+    for k, v in (data.get("silk_road") or {}).items():
+        if k not in ("health", "digital"):
+            _fail(src, f"'silk_road' keys must be 'health' and 'digital', got {k!r}")
+        silk[k] = check_ref(v, f"'silk_road.{k}'")
+    rules = {int(k): str(v) for k, v in (data.get("rules") or {}).items()}
+    digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    return Codebook(name=str(data["name"]), version=str(data["version"]),
+                    description=str(data.get("description") or "").strip(), labels=labels,
+                    storytelling=story, context_label=ctx, implies=MappingProxyType(implies),
+                    silk_road=MappingProxyType(silk), rules=MappingProxyType(rules),
+                    source=src, sha256=digest)

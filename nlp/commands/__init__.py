@@ -1,0 +1,4 @@
+"""CLI subcommands, one module each; every module defines ``register(app)``.
+
+Modules must import heavy libraries inside the command functions, never at module level.
+"""

@@ -1,0 +1,455 @@
+"""Low-level, streaming readers behind :func:`nlp.corpus.iter_records`.
+
+Each reader turns one input (a JSONL/CSV/TSV/Parquet/text file, or stdin) into a stream of
+:class:`RawRecord` (the input's fields, untouched) and :class:`RawError` (one per input record
+that cannot be read, naming file, line and reason). Mapping fields onto a
+:class:`nlp.corpus.Document`, checking text and ids, and de-duplication happen in
+:mod:`nlp.corpus`; this module only knows about bytes, encodings and file formats.
+
+Why bytes first: corpora of official Chinese texts arrive as UTF-8 (with or without BOM),
+GB18030 or Big5, sometimes with a few corrupt lines. Reading bytes line by line and decoding
+each line on its own keeps one bad line from losing the rest of the file.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple
+
+__all__ = [
+    "RawRecord", "RawError", "FORMATS", "CANDIDATE_ENCODINGS", "SAMPLE_BYTES", "FOLDER_SUFFIXES",
+    "detect_encoding", "infer_format", "expand_paths", "read_source",
+]
+
+#: Bytes read from the start of a file to choose its encoding.
+SAMPLE_BYTES = 64 * 1024
+#: Encodings considered by :func:`detect_encoding`, in order of preference on ties.
+CANDIDATE_ENCODINGS = ("utf_8", "gb18030", "big5")
+#: Format names accepted by ``fmt=``.
+FORMATS = ("jsonl", "csv", "tsv", "parquet", "txt", "txt-doc", "html")
+#: Files read (one document each) when a folder is given.
+FOLDER_SUFFIXES = (".txt", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+
+_SUFFIX_FORMATS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".jsonlines": "jsonl",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".txt": "txt", ".html": "html", ".htm": "html",
+}
+_GLOB_CHARS = set("*?[")
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+class RawRecord(NamedTuple):
+    """One input record before mapping onto a Document.
+
+    ``fields`` holds the input's own field names and values. ``plain`` marks records from
+    plain-text/HTML inputs, whose text is ``fields['text']`` and id is ``default_id`` whatever
+    the caller's field mapping says.
+    """
+
+    file: str
+    line: int | None
+    fields: dict
+    default_id: str
+    plain: bool = False
+    is_html: bool = False
+
+
+class RawError(NamedTuple):
+    """One input record (or whole input) that could not be read."""
+
+    file: str
+    line: int | None
+    id: str | None
+    reason: str
+
+
+Item = RawRecord | RawError
+
+
+# ---------------------------------------------------------------------------------------------
+# encodings
+# ---------------------------------------------------------------------------------------------
+def _decodes(data: bytes, encoding: str, *, final: bool) -> bool:
+    """True if ``data`` decodes strictly (an incomplete character at the end is allowed
+    unless ``final``)."""
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(data, final=final)
+        return True
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def detect_encoding(sample: bytes, *, at_eof: bool = True) -> str:
+    """Choose the encoding of a file from the first bytes of it.
+
+    Parameters
+    ----------
+    sample : bytes
+        The first bytes of the file (:data:`SAMPLE_BYTES` is enough).
+    at_eof : bool
+        True when ``sample`` is the whole file (a character cut at the end is then an error).
+
+    Returns
+    -------
+    str
+        ``'utf-8-sig'`` when the sample is valid UTF-8 (a BOM is then stripped), otherwise
+        the candidate (``gb18030`` or ``big5``) that charset-normalizer ranks best and that
+        decodes the sample strictly. When no candidate decodes the whole sample (a file with
+        some corrupt lines), the candidate that decodes the most lines wins, UTF-8 first on
+        ties; the corrupt lines then become error records.
+    """
+    if _decodes(sample, "utf-8-sig", final=at_eof):
+        return "utf-8-sig"
+    ranked: list[str] = []
+    try:
+        from charset_normalizer import from_bytes
+
+        for match in from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)):
+            enc = codecs.lookup(match.encoding).name
+            if enc not in ranked:
+                ranked.append(enc)
+    except Exception:  # charset-normalizer failing must not stop reading; fall back below
+        ranked = []
+    for enc in ranked:
+        if _decodes(sample, enc, final=at_eof):
+            return "utf-8-sig" if enc == "utf-8" else enc
+    lines = sample.split(b"\n")
+    if not at_eof and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle of a character
+    best, best_ok = "utf-8-sig", -1
+    for enc in CANDIDATE_ENCODINGS:
+        ok = sum(_decodes(ln, enc, final=True) for ln in lines)
+        if ok > best_ok:
+            best, best_ok = ("utf-8-sig" if enc == "utf_8" else enc), ok
+    return best
+
+
+def _decoder(encoding: str):
+    """Return ``decode(line_bytes, first) -> str`` raising UnicodeDecodeError on bad bytes.
+
+    Every line is decoded on its own; a leading BOM is removed from the first line only.
+    """
+    enc = codecs.lookup(encoding).name
+    body = "utf-8" if enc in ("utf-8", "utf-8-sig") else enc
+
+    def decode(data: bytes, first: bool) -> str:
+        text = data.decode(body, "strict")
+        if first and text.startswith("\ufeff"):
+            text = text[1:]
+        return text
+
+    return decode
+
+
+class _ByteSource:
+    """Byte lines of a binary stream with its encoding chosen from the first 64 KB.
+
+    Works on non-seekable streams (stdin): the sample is kept and replayed.
+    """
+
+    def __init__(self, stream: BinaryIO, encoding: str | None):
+        self.stream = stream
+        self.sample = stream.read(SAMPLE_BYTES)
+        at_eof = len(self.sample) < SAMPLE_BYTES
+        self.encoding = encoding or detect_encoding(self.sample, at_eof=at_eof)
+
+    def lines(self) -> Iterator[bytes]:
+        head = io.BytesIO(self.sample)
+        pending = b""
+        for ln in head:
+            if ln.endswith(b"\n"):
+                yield ln
+            else:
+                pending = ln
+        first = True
+        for ln in self.stream:
+            if first and pending:
+                ln = pending + ln
+                pending = b""
+            first = False
+            yield ln
+        if pending:
+            yield pending
+
+
+def _fmt_decode_error(err: UnicodeDecodeError, encoding: str) -> str:
+    bad = err.object[err.start:err.end][:8]
+    return f"undecodable bytes ({encoding}: {bad!r} at byte {err.start} of the line)"
+
+
+# ---------------------------------------------------------------------------------------------
+# paths and formats
+# ---------------------------------------------------------------------------------------------
+def infer_format(path: str | os.PathLike) -> str | None:
+    """Format name from the file extension (``.jsonl``/``.ndjson``/``.json`` → ``jsonl``,
+    ``.csv`` → ``csv``, ``.tsv`` → ``tsv``, ``.parquet`` → ``parquet``, ``.txt`` → ``txt``,
+    ``.html``/``.htm`` → ``html``); None when unknown."""
+    return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
+
+
+def _folder_files(root: Path) -> list[Path]:
+    out = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue  # hidden files and folders (.git, .DS_Store, editor backups)
+        if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file():
+            out.append(p)
+    return sorted(out, key=lambda p: p.relative_to(root).as_posix())
+
+
+def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[tuple]:
+    """Expand inputs into ``('file', path)``, ``('folder-file', path, rel_id)``, ``('stdin',)``
+    or ``('missing', path, reason)`` entries, in input order.
+
+    Globs are expanded (``**`` recursive) and sorted; folders are walked recursively in sorted
+    order and give their ``.txt``/``.html``/``.htm`` files (hidden ones skipped).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for p in paths:
+        s = os.fspath(p)
+        if s == STDIN:
+            yield ("stdin",)
+            continue
+        path = Path(s)
+        if path.is_dir():
+            for f in _folder_files(path):
+                yield ("folder-file", str(f), f.relative_to(path).as_posix())
+        elif path.exists():
+            yield ("file", s)
+        elif _GLOB_CHARS & set(s):
+            matches = sorted(glob.glob(s, recursive=True))
+            if not matches:
+                yield ("missing", s, f"no files match the pattern {s!r}")
+            for m in matches:
+                yield from expand_paths([m])
+        else:
+            yield ("missing", s, f"file not found: {s!r} (check the path, or quote a glob pattern)")
+
+
+# ---------------------------------------------------------------------------------------------
+# readers
+# ---------------------------------------------------------------------------------------------
+def _derived_id(name: str, line: int | None) -> str:
+    """Id for records without one: ``<file name>:<line>`` (``<stdin>:<line>`` for stdin)."""
+    base = name if name == STDIN_NAME else Path(name).name
+    return base if line is None else f"{base}:{line}"
+
+
+def _read_jsonl(src: _ByteSource, name: str) -> Iterator[Item]:
+    decode = _decoder(src.encoding)
+    for lineno, raw in enumerate(src.lines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = decode(raw, lineno == 1)
+        except UnicodeDecodeError as e:
+            yield RawError(name, lineno, None, _fmt_decode_error(e, src.encoding))
+            continue
+        try:
+            obj = json.loads(text.rstrip("\r\n"))
+        except json.JSONDecodeError as e:
+            yield RawError(name, lineno, None, f"invalid JSON at column {e.colno}: {e.msg} "
+                                               "(expected one JSON object per line)")
+            continue
+        except (ValueError, RecursionError) as e:
+            yield RawError(name, lineno, None, f"invalid JSON: {e}")
+            continue
+        if not isinstance(obj, dict):
+            yield RawError(name, lineno, None,
+                           f"not a JSON object (got {type(obj).__name__}); each line must be one {{...}} record")
+            continue
+        yield RawRecord(name, lineno, obj, _derived_id(name, lineno))
+
+
+class _CsvLines:
+    """Decoded physical lines for the csv module, remembering which ones had bad bytes."""
+
+    def __init__(self, src: _ByteSource):
+        self.src = src
+        self.decode = _decoder(src.encoding)
+        self.bad: dict[int, str] = {}  # physical line → decode error message
+
+    def __iter__(self) -> Iterator[str]:
+        for n, raw in enumerate(self.src.lines(), start=1):
+            try:
+                yield self.decode(raw, n == 1)
+            except UnicodeDecodeError as e:
+                self.bad[n] = _fmt_decode_error(e, self.src.encoding)
+                yield raw.decode(codecs.lookup(self.src.encoding).name, "replace").lstrip("\ufeff")
+
+
+def _read_csv(src: _ByteSource, name: str, delimiter: str) -> Iterator[Item]:
+    lines = _CsvLines(src)
+    reader = csv.reader(lines, delimiter=delimiter)
+    header: list[str] | None = None
+    row_no = 0  # data rows; the header is row 0
+    prev_phys = 0
+    while True:
+        try:
+            row = next(reader)
+            err = None
+        except StopIteration:
+            break
+        except csv.Error as e:
+            row, err = None, f"malformed CSV: {e}"
+        first_phys, last_phys = prev_phys + 1, reader.line_num
+        prev_phys = last_phys
+        where = (f"physical line {first_phys}" if first_phys >= last_phys
+                 else f"physical lines {first_phys}-{last_phys}")
+        if row == []:  # a blank line
+            if header is not None:
+                row_no += 1
+            continue
+        bad = [lines.bad[i] for i in range(first_phys, last_phys + 1) if i in lines.bad]
+        if header is None:
+            if err:
+                yield RawError(name, 0, None, f"cannot read the CSV header ({err}, {where}); "
+                                              "no rows were read from this file")
+                return
+            # Undecodable bytes in the header become U+FFFD; if that hits the text or id
+            # column, every row's error record names the columns it found.
+            header = [h.strip() for h in row]
+            continue
+        row_no += 1
+        if err or bad:
+            yield RawError(name, row_no, None, f"{err or bad[0]} ({where})")
+            continue
+        if len(row) != len(header):
+            yield RawError(name, row_no, None,
+                           f"row has {len(row)} fields but the header has {len(header)} ({where}); "
+                           "check quoting and the delimiter")
+            continue
+        fields: dict[str, Any] = {}
+        for k, v in zip(header, row):
+            fields.setdefault(k, v)  # a repeated column name keeps its first value
+        yield RawRecord(name, row_no, fields, _derived_id(name, row_no))
+
+
+def _read_txt_lines(src: _ByteSource, name: str) -> Iterator[Item]:
+    decode = _decoder(src.encoding)
+    for lineno, raw in enumerate(src.lines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = decode(raw, lineno == 1).rstrip("\r\n")
+        except UnicodeDecodeError as e:
+            yield RawError(name, lineno, _derived_id(name, lineno), _fmt_decode_error(e, src.encoding))
+            continue
+        if not text.strip():
+            continue  # e.g. a line of ideographic spaces
+        yield RawRecord(name, lineno, {"text": text}, _derived_id(name, lineno), plain=True)
+
+
+def _read_whole(stream: BinaryIO, name: str, doc_id: str, encoding: str | None,
+                is_html: bool) -> Iterator[Item]:
+    data = stream.read()
+    enc = encoding or detect_encoding(data, at_eof=True)
+    try:
+        text = data.decode(codecs.lookup(enc).name, "strict").lstrip("\ufeff")
+    except UnicodeDecodeError as e:
+        yield RawError(name, None, doc_id, _fmt_decode_error(e, enc).replace("of the line", "of the file"))
+        return
+    yield RawRecord(name, None, {"text": text}, doc_id, plain=True, is_html=is_html)
+
+
+def _read_parquet(source: Any, name: str, batch_size: int = 1024) -> Iterator[Item]:
+    try:
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(source)
+    except Exception as e:  # not a Parquet file, truncated, unreadable
+        yield RawError(name, None, None, f"cannot open Parquet file: {e}")
+        return
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=batch_size):
+            for rec in batch.to_pylist():
+                row += 1
+                yield RawRecord(name, row, rec, _derived_id(name, row))
+    except Exception as e:
+        yield RawError(name, row + 1, None, f"cannot read Parquet data after row {row}: {e}")
+
+
+def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = None,
+                html: bool | None = None) -> Iterator[Item]:
+    """Stream one expanded input (see :func:`expand_paths`) as RawRecord/RawError items.
+
+    Parameters
+    ----------
+    entry : tuple
+        An entry from :func:`expand_paths`.
+    fmt : str, optional
+        One of :data:`FORMATS`; inferred from the extension when None (stdin: ``jsonl``).
+    encoding : str, optional
+        Overrides detection for every file.
+    html : bool, optional
+        None: ``.html``/``.htm`` files are HTML; True: every text is HTML; False: none is.
+    """
+    kind = entry[0]
+    if kind == "missing":
+        yield RawError(entry[1], None, None, entry[2])
+        return
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(f"unknown fmt {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if kind == "folder-file":
+        path, rel = entry[1], entry[2]
+        is_html = html if html is not None else Path(path).suffix.lower() in HTML_SUFFIXES
+        try:
+            with open(path, "rb") as f:
+                yield from _read_whole(f, path, rel, encoding, is_html)
+        except OSError as e:
+            yield RawError(path, None, rel, f"cannot read file: {e}")
+        return
+    if kind == "stdin":
+        name = STDIN_NAME
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a plain text stream (e.g. io.StringIO in tests)
+            stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
+        yield from _read_stream(stream, name, fmt or "jsonl", encoding, html)
+        return
+    path = entry[1]
+    f_fmt = fmt or infer_format(path)
+    if f_fmt is None:
+        yield RawError(path, None, None,
+                       f"unknown file type {Path(path).suffix!r}; pass fmt= one of {', '.join(FORMATS)}")
+        return
+    if f_fmt == "parquet":
+        yield from _read_parquet(path, path)
+        return
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        yield RawError(path, None, None, f"cannot read file: {e}")
+        return
+    with f:
+        yield from _read_stream(f, path, f_fmt, encoding, html)
+
+
+def _read_stream(stream: BinaryIO, name: str, fmt: str, encoding: str | None,
+                 html: bool | None) -> Iterator[Item]:
+    if fmt == "parquet":  # stdin: Parquet needs random access, so it is buffered
+        yield from _read_parquet(io.BytesIO(stream.read()), name)
+        return
+    if fmt in ("txt-doc", "html"):
+        is_html = html if html is not None else fmt == "html"
+        yield from _read_whole(stream, name, _derived_id(name, None), encoding, is_html)
+        return
+    src = _ByteSource(stream, encoding)
+    if fmt == "jsonl":
+        yield from _read_jsonl(src, name)
+    elif fmt in ("csv", "tsv"):
+        yield from _read_csv(src, name, "\t" if fmt == "tsv" else ",")
+    elif fmt == "txt":
+        yield from _read_txt_lines(src, name)
