@@ -1,0 +1,206 @@
+"""Gazetteer matching, extraction rules, development status, crosstab and evaluation (issue 6)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.actors import Gazetteer, GazetteerError, crosstab, evaluate_extraction, extract, extract_fields
+from nlp.actors.gazetteer import fold, wb_fiscal_year
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="module")
+def gaz_ref(shared_dir):
+    return Gazetteer.load(shared_dir / "reference")
+
+
+def ids(gaz, text):
+    return [m.place.id for m in gaz.find(text)]
+
+
+# ---------------------------------------------------------------- gazetteer matching
+def test_zh_longest_match_city_province_and_foreign(gaz):
+    assert ids(gaz, "四川省成都市向波兰罗兹市捐赠口罩") == ["cn:四川/p", "cn:成都", "country:POL", "city:Łódź"]
+
+
+def test_en_variants_and_word_boundaries(gaz):
+    assert ids(gaz, "Lodz, Łódź and LODZ") == ["city:Łódź"] * 3
+    assert ids(gaz, "Xi'an and Xian; Guangzhou City") == ["cn:西安", "cn:西安", "cn:广州"]
+    # "Oman" inside "Romania" and "Niger" inside "Nigeria" must not match
+    assert ids(gaz, "Romania and Nigeria") == ["country:ROU", "country:NGA"]
+    assert ids(gaz, "Papua New Guinea, Guinea") == ["country:PNG", "country:GIN"]
+
+
+def test_ambiguities_china_taiwan_africa_and_blockers(gaz):
+    assert ids(gaz, "中国台湾") == ["cn:台湾/p"]
+    assert ids(gaz, "中国") == ["national:CHN"]
+    assert ids(gaz, "东南非洲和南非") == ["region:Southern Africa", "country:ZAF"]
+    assert ids(gaz, "印度洋") == ["region:Indian Ocean"]
+    assert ids(gaz, "延边朝鲜族自治州") == ["cn:延边"]
+    assert ids(gaz, "中美洲国家") == ["region:Latin America"]
+    assert ids(gaz, "内蒙古") == ["cn:内蒙古/p"]
+
+
+def test_ambiguous_short_chinese_names_need_a_suffix(gaz):
+    # 大同 (great harmony), 长治久安, 中山大学: the short forms are not matched, 大同市 is
+    assert ids(gaz, "世界大同，长治久安，中山大学") == []
+    assert ids(gaz, "大同市和中山市") == ["cn:大同", "cn:中山"]
+    assert ids(gaz, "吉林省吉林市") == ["cn:吉林/p", "cn:吉林"]
+
+
+def test_person_names_and_us_state(gaz):
+    assert ids(gaz, "Michael Jordan visited Jordan.") == ["country:JOR"]
+    assert ids(gaz, "Atlanta, Georgia") == ["city:Atlanta", "country:USA"]
+    assert ids(gaz, "Tbilisi, the capital of Georgia") == ["country:GEO"]
+    # acronyms are case-sensitive: "us" and "who" are ordinary words
+    assert ids(gaz, "who helped us? The WHO and the US") == ["body:WHO", "country:USA"]
+
+
+def test_fold_keys():
+    assert fold("Łódź") == "lodz"
+    assert fold("Knoxville, Tennessee") == "knoxville"
+    assert fold("City of Los Angeles") == "los angeles"
+
+
+def test_registry_csv_plugs_in_and_errors_name_the_line(tmp_path):
+    reg = tmp_path / "cpaffc.csv"
+    reg.write_text("chinese_city,chinese_province,partner_city,partner_country_iso3,since\n"
+                   "成都市,四川省,Ljubljana,SVN,1981\n", encoding="utf-8")
+    g = Gazetteer.load(registry=reg)
+    r = extract("Chengdu and Ljubljana held a video meeting.", g)
+    assert r["sister_city"] is True
+    assert r["sister_city_pairs"][0]["pair"] == "Chengdu–Ljubljana"
+    assert r["sister_city_pairs"][0]["since"] == "1981"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("chinese_city,chinese_province,partner_city,partner_country_iso3\n成都,四川,Bonn,DE\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"bad.csv:2: field 'partner_country_iso3'"):
+        Gazetteer.load(registry=bad)
+    missing = tmp_path / "missing.csv"
+    missing.write_text("city,partner\n成都,Bonn\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match="missing column"):
+        Gazetteer.load(registry=missing)
+
+
+def test_chinese_admin_table_is_complete(gaz):
+    cn = [p for p in gaz.places.values() if p.kind == "cn"]
+    provincial = [p for p in cn if p.level in ("province", "municipality", "autonomous_region", "sar")]
+    assert len(provincial) == 34
+    assert sum(p.level == "city" for p in cn) == 293
+
+
+# ---------------------------------------------------------------- extraction
+def test_chengdu_lodz_sister_city(gaz):
+    r = extract("成都市向友好城市波兰罗兹市捐赠口罩。", gaz)
+    assert r["actor"]["name"] == "Chengdu" and r["actor"]["province"] == "Sichuan"
+    assert r["partners"] == ["POL"]
+    assert r["format"] == "bilateral"
+    assert r["sister_city"] is True
+    assert r["sister_city_evidence"] == ["registry", "text"]
+    assert [p["pair"] for p in r["sister_city_pairs"]] == ["Chengdu–Łódź"]
+
+
+def test_guangzhou_auckland_and_los_angeles(gaz):
+    r = extract_fields("Guangzhou held a video conference with Auckland on smart-city cooperation.", gaz)
+    assert (r["actor"], r["partners"], r["partner_places"], r["format"], r["sister_city"]) == \
+        ("Guangzhou", ["NZL"], ["Auckland"], "bilateral", True)
+    r = extract_fields("广州市向洛杉矶市捐赠口罩。", gaz)
+    assert r["sister_city_pairs"] == ["Guangzhou–Los Angeles"] and r["partners"] == ["USA"]
+    # a pair that is not registered
+    r = extract_fields("The Chengdu government sent masks to Los Angeles.", gaz)
+    assert r["sister_city"] is False
+
+
+def test_who_case_is_multilateral(gaz):
+    r = extract("四川省通过世界卫生组织向意大利提供抗疫物资。", gaz)
+    assert r["actor"]["name"] == "Sichuan"
+    assert r["partners"] == ["ITA"]
+    assert [b["id"] for b in r["multilateral_bodies"]] == ["WHO"]
+    assert r["format"] == "multilateral"
+
+
+def test_format_rules(gaz):
+    assert extract_fields("四川省向柬埔寨、老挝捐赠物资。", gaz)["format"] == "multilateral"
+    assert extract_fields("成都市举办论坛。", gaz)["format"] is None            # generic word, no partner
+    assert extract_fields("成都市与德国举办论坛。", gaz)["format"] == "multilateral"
+    r = extract_fields("中方愿同法方加强合作。", gaz)
+    assert (r["actor"], r["actor_level"], r["partners"], r["sister_city"]) == ("China", "national", ["FRA"], None)
+
+
+def test_development_null_without_reference(gaz):
+    r = extract("Chengdu donated masks to Bonn, Germany.", gaz)
+    assert r["development"] == {"DEU": None}
+    assert "--reference" in r["development_note"]
+
+
+@pytest.mark.shared
+def test_development_with_reference(gaz_ref):
+    r = extract("Sichuan donated supplies to Germany, Belarus and Singapore.", gaz_ref)
+    assert r["development"] == {"DEU": "developed", "BLR": "developed", "SGP": "developing"}
+    assert r["development_note"] is None
+    w = extract("Sichuan donated supplies to Germany, Belarus and Singapore.", gaz_ref, development="wb-income")
+    assert w["development"] == {"DEU": "developed", "BLR": "developing", "SGP": "developed"}
+    assert gaz_ref.development_status("TWN", "m49-2020") is None
+    with pytest.raises(ValueError, match="unknown development scheme"):
+        gaz_ref.development_status("DEU", "oecd")
+
+
+@pytest.mark.shared
+def test_reference_adds_wikipedia_pairs_and_zh_names(gaz_ref):
+    r = extract_fields("成都市与斯洛文尼亚卢布尔雅那市举行视频会议。", gaz_ref)
+    assert r["sister_city"] is True and r["partners"] == ["SVN"]
+    assert [m.place.id for m in gaz_ref.find("玻利维亚多民族国")] == ["country:BOL"]
+
+
+def test_wb_fiscal_year():
+    assert [wb_fiscal_year(d) for d in ("2020-05-01", "2021", None, "2018-01-01", "2030")] == \
+        ["FY21", "FY22", "FY21", "FY20", "FY23"]
+
+
+# ---------------------------------------------------------------- crosstab & evaluation
+def test_crosstab_counts_percentages_and_explosion():
+    recs = [{"actor": "Chengdu", "partners": ["POL"], "cat": "health"},
+            {"actor": "Chengdu", "partners": ["POL", "DEU"], "cat": "health"},
+            {"actor": "Guangzhou", "partners": [], "cat": "digital"},
+            {"actor": None, "partners": ["USA"], "cat": "digital"}]
+    t = crosstab(recs, "actor", "cat")
+    assert t.row_values == ("Chengdu", "Guangzhou", "(missing)")
+    assert (t.count("Chengdu", "health"), t.row_totals["Chengdu"], t.n) == (2, 2, 4)
+    assert t.percent("Chengdu", "health") == 100.0
+    p = crosstab(recs, "partners", normalize="all")
+    assert (p.count("POL"), p.count("DEU"), p.count("(none)"), p.n) == (2, 1, 1, 4)
+    assert p.percent("POL") == 50.0 and p.exploded
+    f = crosstab(recs, "cat", filters={"partners": "POL"})
+    assert (f.count("health"), f.n) == (2, 2)
+    md = t.to_markdown()
+    assert "| Chengdu | 0 (0.0%) | 2 (100.0%) | 2 |" in md and "N = 4 records" in md
+    assert t.to_csv().splitlines()[0] == "actor,cat,count,denominator,percent"
+    with pytest.raises(KeyError, match="no field 'nope'"):
+        crosstab(recs, "nope")
+
+
+def test_evaluate_extraction_exact_numbers():
+    gold = [{"id": "1", "actor": "Chengdu", "actors": ["Chengdu"], "partners": ["POL"], "format": "bilateral", "sister_city": True},
+            {"id": "2", "actor": "China", "actors": [], "partners": ["USA", "JPN"], "format": "multilateral", "sister_city": None}]
+    pred = [{"id": "1", "actor": "Chengdu", "actors": ["Chengdu"], "partners": ["POL", "DEU"], "format": "multilateral", "sister_city": True},
+            {"id": "2", "actor": "China", "actors": [], "partners": ["USA"], "format": "bilateral", "sister_city": None}]
+    r = evaluate_extraction(gold, pred)
+    assert (r["partners"]["tp"], r["partners"]["fp"], r["partners"]["fn"]) == (2, 1, 1)
+    assert r["partners"]["precision"] == pytest.approx(2 / 3) and r["partners"]["recall"] == pytest.approx(2 / 3)
+    assert (r["actor_accuracy"], r["format_accuracy"], r["sister_city_accuracy"]) == (1.0, 0.0, 1.0)
+
+
+def test_gold_set_scores(gaz, repo_dir):
+    from nlp.actors import evaluate_gold
+
+    gold = [json.loads(ln) for ln in open(repo_dir / "corpora/extraction_gold/gold.jsonl", encoding="utf-8")]
+    assert len(gold) == 62 and {g["lang"] for g in gold} == {"zh", "en"}
+    res, preds = evaluate_gold(repo_dir / "corpora/extraction_gold/gold.jsonl", gaz)
+    assert (res["partners"]["tp"], res["partners"]["fp"], res["partners"]["fn"]) == (57, 0, 2)
+    assert res["actor_accuracy"] == pytest.approx(61 / 62)
+    assert res["format_accuracy"] == pytest.approx(59 / 62)
+    assert res["sister_city_accuracy"] == pytest.approx(56 / 62)
