@@ -1,0 +1,174 @@
+"""The one classifier contract, run against every family, plus model-folder safety checks."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from nlp.classifiers import ModelError, get_family, load_model
+from nlp.corpus import Document
+
+ZH = [
+    ("中方向友好城市罗兹捐赠了口罩和防护服等医疗物资。", ["covid", "generosity", "health_silk_road"]),
+    ("一些国家对中国公民采取旅行限制，这是过度反应，世卫组织不建议实施旅行限制。", ["covid", "anti_overreaction"]),
+    ("我们坚决反对将病毒污名化，病毒没有国籍。", ["covid", "anti_stigmatization"]),
+    ("中国采取了公开透明、负责任的防控措施，为世界争取了宝贵时间。", ["covid", "effective_response"]),
+    ("双方签署5G和智慧城市合作协议，推进数字经济合作。", ["digital_silk_road"]),
+    ("两市举办文化交流活动，庆祝缔结友好城市关系二十周年。", []),
+    ("中方援助的疫苗运抵，双方将加强抗疫合作。", ["covid", "generosity", "health_silk_road"]),
+    ("外交部发言人介绍了下周的外事活动安排。", []),
+]
+EN = [
+    ("Chengdu donated masks and medical supplies to its sister city Lodz.", ["covid", "generosity", "health_silk_road"]),
+    ("Travel bans against Chinese citizens are an overreaction; the WHO advises against travel restrictions.", ["covid", "anti_overreaction"]),
+    ("We oppose attempts to stigmatize China by calling it the Chinese virus.", ["covid", "anti_stigmatization"]),
+    ("China's open, transparent and responsible measures bought time for the world.", ["covid", "effective_response"]),
+    ("The two cities signed an agreement on 5G, smart city and e-commerce cooperation.", ["digital_silk_road"]),
+    ("The city hosted a cultural festival marking the anniversary of the sister-city ties.", []),
+    ("China delivered vaccine aid and the two sides will deepen anti-epidemic cooperation.", ["covid", "generosity", "health_silk_road"]),
+    ("The spokesperson announced next week's diplomatic schedule.", []),
+]
+
+
+def _data(codebook, repeat=3):
+    docs, labels = [], []
+    for r in range(repeat):
+        for i, (t, lab) in enumerate(ZH + EN):
+            docs.append(Document(id=f"d{r}_{i}", text=t, lang="zh" if i < len(ZH) else "en"))
+            labels.append(lab)
+    return docs, codebook.to_matrix(labels)
+
+
+FAST_SETTINGS = {
+    "lexicon": {},
+    "linear": {"cv": 3, "min_df": 1, "max_features": 5000},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FAST_SETTINGS))
+def fitted(request, codebook, tmp_path_factory):
+    fam = request.param
+    docs, Y = _data(codebook)
+    model = get_family(fam)(codebook=codebook, **FAST_SETTINGS[fam]).fit(docs, Y)
+    folder = tmp_path_factory.mktemp(f"model_{fam}")
+    model.save(folder)
+    return fam, model, folder, docs, Y
+
+
+def test_shapes_and_label_order(fitted, codebook):
+    fam, model, folder, docs, Y = fitted
+    P = model.predict_proba(docs)
+    assert P.shape == (len(docs), codebook.n_labels)
+    assert np.all((P >= 0) & (P <= 1))
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["labels"] == list(codebook.label_ids)
+    assert cfg["family"] == fam
+    assert len(cfg["thresholds"]) == codebook.n_labels
+
+
+def test_empty_and_single(fitted, codebook):
+    _, model, _, docs, _ = fitted
+    assert model.predict_proba([]).shape == (0, codebook.n_labels)
+    assert model.predict([]).shape == (0, codebook.n_labels)
+    one = model.predict_proba([docs[0]])
+    assert one.shape == (1, codebook.n_labels)
+    # a plain string is accepted as a document too
+    assert np.allclose(model.predict_proba([docs[0].text]), one)
+
+
+def test_save_load_identical(fitted):
+    _, model, folder, docs, _ = fitted
+    again = load_model(folder)
+    assert type(again) is type(model)
+    np.testing.assert_array_equal(again.predict_proba(docs), model.predict_proba(docs))
+    np.testing.assert_array_equal(again.predict(docs), model.predict(docs))
+    assert (folder / "README.md").read_text().startswith("# Silkframe model")
+
+
+def test_learns_training_data(fitted, codebook):
+    fam, model, _, docs, Y = fitted
+    Yp = model.predict(docs)
+    # every family must recover most of these cue-bearing training labels
+    assert (Yp == Y).mean() > 0.85
+
+
+def test_implication_rule(fitted, codebook):
+    _, model, _, docs, _ = fitted
+    Yp = model.predict(docs)
+    story = codebook.storytelling_flag(Yp).astype(bool)
+    assert np.all(Yp[story, codebook.index("covid")] == 1)
+
+
+def test_linear_calibrated_thresholds_in_range(codebook):
+    docs, Y = _data(codebook)
+    m = get_family("linear")(codebook=codebook, **FAST_SETTINGS["linear"]).fit(docs, Y)
+    assert m.thresholds_.shape == (codebook.n_labels,)
+    assert np.all((m.thresholds_ > 0) & (m.thresholds_ < 1))
+    assert m.oof_proba_.shape == Y.shape
+
+
+def test_refuses_missing_config(tmp_path):
+    with pytest.raises(ModelError, match="missing config.json"):
+        load_model(tmp_path)
+
+
+def test_refuses_foreign_codebook(fitted, tmp_path):
+    _, _, folder, _, _ = fitted
+    bad = tmp_path / "m"
+    shutil.copytree(folder, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["codebook"]["version"] = "0.9"
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="codebook"):
+        load_model(bad)
+
+
+def test_refuses_other_labels(fitted, tmp_path):
+    _, _, folder, _, _ = fitted
+    bad = tmp_path / "m"
+    shutil.copytree(folder, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["labels"] = cfg["labels"][::-1]
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="do not match"):
+        load_model(bad)
+
+
+def test_refuses_tampered_weights(codebook, tmp_path):
+    docs, Y = _data(codebook)
+    m = get_family("linear")(codebook=codebook, **FAST_SETTINGS["linear"]).fit(docs, Y)
+    m.save(tmp_path / "m")
+    (tmp_path / "m" / "linear.safetensors").write_bytes(b"\x80\x04not a safetensors file")
+    with pytest.raises(ModelError):
+        load_model(tmp_path / "m")
+
+
+def test_refuses_unknown_family(tmp_path, fitted):
+    _, _, folder, _, _ = fitted
+    bad = tmp_path / "m"
+    shutil.copytree(folder, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["family"] = "pickle"
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="unknown model family"):
+        load_model(bad)
+
+
+def test_linear_model_has_no_pickle(fitted):
+    fam, _, folder, _, _ = fitted
+    for f in folder.rglob("*"):
+        if f.is_file():
+            assert f.suffix in {".json", ".safetensors", ".md", ".yaml", ".txt"}, f
+
+
+def test_lexicon_needs_no_training(codebook):
+    lex = get_family("lexicon")(codebook=codebook)
+    P = lex.predict_proba(["我们反对污名化", "The weather is nice."])
+    j = codebook.index("anti_stigmatization")
+    assert P[0, j] > 0.5 > P[1, j]
+    # a negated cue counts less than a plain one
+    plain = lex.predict_proba(["这是过度反应。"])[0, codebook.index("anti_overreaction")]
+    negated = lex.predict_proba(["这不是过度反应。"])[0, codebook.index("anti_overreaction")]
+    assert negated < plain
