@@ -1,0 +1,238 @@
+"""Batch-tagging throughput, parallel speed-up and memory (issue 4). Not a test: prints a table.
+
+On a real corpus (FMPRC press-conference answers, repeated until the input reaches ``--mb``
+megabytes of JSONL) it measures, in one run:
+
+* tokenizer-only throughput (:class:`nlp.tokenizer.BilingualTokenizer` over the same texts);
+* tagging throughput with the model through the library's :func:`nlp.tagging.tag_files`
+  (docs/s and MB/s, reading JSONL and writing JSONL included) and its ratio to the tokenizer;
+* the pipeline a user would otherwise write (``jieba.lcut`` + scikit-learn ``TfidfVectorizer`` +
+  one-vs-rest ``LogisticRegression`` trained on the same gold, predicting the same texts) and the
+  speed-up over it;
+* ``--jobs 2`` over ``--jobs 1``;
+* peak RSS of tagging runs (``jobs=1``, each in a fresh subprocess) at the ``--sizes`` input sizes.
+
+Timings are wall-clock and, on a machine shared with other work, noisy: run it on an idle machine
+for the figures you publish. Targets (issue 4): tagging >= 0.5x tokenizer-only, >= 8x naive,
+jobs 2 >= 1.6x jobs 1, peak RSS within 20% between the two sizes.
+
+Usage::
+
+    python benchmarks/bench_tag.py [--mb 10] [--sizes 10,100] [--model models/default] [--out bench.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = REPO.parent / "shared"
+DEFAULT_CORPUS = SHARED / "corpora" / "fmprc_press_conferences" / "qa_pairs.jsonl"
+DEFAULT_GOLD = SHARED / "gold" / "train.jsonl"
+TARGETS = {"tag_over_tokenizer": 0.5, "tag_over_naive": 8.0, "jobs2_over_jobs1": 1.6, "rss_ratio_max": 1.2}
+
+
+def read_answers(path: Path) -> list[tuple[str, str]]:
+    """(id, answer text) of every QA pair with a non-empty answer."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            rec = json.loads(line)
+            text = rec.get("answer") or ""
+            if text.strip():
+                out.append((f"{rec.get('doc_id', 'qa')}#{rec.get('qa_index', n)}", text))
+    if not out:
+        raise SystemExit(f"no answers (field 'answer') in {path}")
+    return out
+
+
+def write_input(answers: list[tuple[str, str]], mb: float, path: Path) -> tuple[int, int, list[str]]:
+    """JSONL of the answers repeated until ``mb`` megabytes; returns (docs, bytes, texts)."""
+    limit, size, n, texts = int(mb * 1_000_000), 0, 0, []
+    with open(path, "w", encoding="utf-8") as f:
+        rep = 0
+        while size < limit:
+            for doc_id, text in answers:
+                line = json.dumps({"id": f"{doc_id}~{rep}", "text": text}, ensure_ascii=False) + "\n"
+                f.write(line)
+                size += len(line.encode("utf-8"))
+                n += 1
+                texts.append(text)
+                if size >= limit:
+                    break
+            rep += 1
+    return n, size, texts
+
+
+def ensure_model(model: Path, gold: Path, cache: Path) -> tuple[Path, str]:
+    """``model``, or a linear model trained on ``gold`` (kept in ``cache`` and reused by later runs)."""
+    if (model / "config.json").exists():
+        return model, f"{model}"
+    if (cache / "config.json").exists():
+        return cache, f"{model} absent: using the linear model trained on {gold} earlier ({cache})"
+    from nlp.classifiers import get_family
+    from nlp.codebook import load_codebook
+    from nlp.corpus import read_gold
+
+    cb = load_codebook()
+    docs, Y, _ = read_gold(gold, cb)
+    t0 = time.perf_counter()
+    m = get_family("linear")().fit(docs, Y)
+    folder = cache
+    m.save(folder)
+    return folder, f"{model} absent: trained a linear model on {gold} ({len(docs)} docs, {time.perf_counter() - t0:.0f} s)"
+
+
+def time_tag(src: Path, out: Path, model: Path, jobs: int) -> float:
+    from nlp.tagging import TagOptions, tag_files
+
+    t0 = time.perf_counter()
+    tag_files([str(src)], out, TagOptions(model=str(model), jobs=jobs), overwrite=True, progress=False)
+    return time.perf_counter() - t0
+
+
+def naive_seconds(gold: Path, texts: list[str]) -> tuple[float, float]:
+    """Train (untimed) and time prediction of jieba + TfidfVectorizer + OneVsRest LogisticRegression."""
+    import warnings
+
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from nlp.codebook import load_codebook
+    from nlp.corpus import read_gold
+
+    cb = load_codebook()
+    docs, Y, _ = read_gold(gold, cb)
+    jieba.initialize()
+    vec = TfidfVectorizer(tokenizer=jieba.lcut, lowercase=True, token_pattern=None)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = OneVsRestClassifier(LogisticRegression(max_iter=1000)).fit(vec.fit_transform([d.text for d in docs]), Y)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    clf.predict_proba(vec.transform(texts))
+    return time.perf_counter() - t0, fit_s
+
+
+RSS_CHILD = """
+import json, resource, sys
+from nlp.tagging import TagOptions, tag_files
+s = tag_files([sys.argv[1]], sys.argv[2], TagOptions(model=sys.argv[3]), overwrite=True, progress=False)
+print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "tagged": s.tagged,
+                  "seconds": s.seconds}))
+"""
+
+
+def peak_rss(src: Path, out: Path, model: Path) -> dict:
+    """Peak RSS (MB) of a tagging run in a fresh subprocess (``ru_maxrss`` of that process)."""
+    res = subprocess.run([sys.executable, "-c", RSS_CHILD, str(src), str(out), str(model)], capture_output=True,
+                         text=True, cwd=REPO)
+    if res.returncode != 0:
+        raise SystemExit(f"tagging subprocess failed:\n{res.stderr[-2000:]}")
+    d = json.loads(res.stdout.strip().splitlines()[-1])
+    return {"peak_rss_mb": round(d["maxrss_kb"] / 1024, 1), "docs": d["tagged"], "seconds": d["seconds"]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="qa_pairs.jsonl (field 'answer' is the text)")
+    ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="gold used to train the naive pipeline (and a model if needed)")
+    ap.add_argument("--model", type=Path, default=REPO / "models" / "default", help="model folder")
+    ap.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "silkframe-bench-tag-linear",
+                    help="where a model trained on --gold (when --model is absent) is kept for later runs")
+    ap.add_argument("--mb", type=float, default=10.0, help="input size (MB of JSONL) for the throughput figures")
+    ap.add_argument("--sizes", default=None, help="two or more input sizes in MB for peak RSS (default: MB/10,MB)")
+    ap.add_argument("--naive-mb", type=float, default=None, help="time the naive pipeline on this many MB only (default: all)")
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = ap.parse_args(argv)
+    sizes = [float(x) for x in (args.sizes or f"{args.mb / 10:g},{args.mb:g}").split(",")]
+
+    from nlp.tokenizer import BilingualTokenizer
+
+    answers = read_answers(args.corpus)
+    res: dict = {"corpus": str(args.corpus), "mb": args.mb, "cpus": os.cpu_count(),
+                 "load_avg_start": os.getloadavg()[0], "targets": TARGETS}
+    with tempfile.TemporaryDirectory(prefix="bench_tag_") as tmp:
+        tmp = Path(tmp)
+        model, how = ensure_model(args.model, args.gold, args.model_cache)
+        res["model"] = how
+        print(f"model: {how}", file=sys.stderr)
+        src = tmp / "input.jsonl"
+        n_docs, n_bytes, texts = write_input(answers, args.mb, src)
+        mb = n_bytes / 1e6
+        res.update(docs=n_docs, input_mb=round(mb, 2))
+
+        tok = BilingualTokenizer()
+        tok.tokenize("预热 warm-up")
+        t0 = time.perf_counter()
+        for t in texts:
+            tok.tokenize(t)
+        tok_s = time.perf_counter() - t0
+
+        time_tag(src, tmp / "warm.jsonl", model, 1) if n_docs < 2000 else None
+        tag1 = time_tag(src, tmp / "j1.jsonl", model, 1)
+        tag2 = time_tag(src, tmp / "j2.jsonl", model, 2)
+        res["tokenizer"] = {"seconds": round(tok_s, 2), "docs_per_s": round(n_docs / tok_s), "mb_per_s": round(mb / tok_s, 2)}
+        res["tag_jobs1"] = {"seconds": round(tag1, 2), "docs_per_s": round(n_docs / tag1), "mb_per_s": round(mb / tag1, 2)}
+        res["tag_jobs2"] = {"seconds": round(tag2, 2), "docs_per_s": round(n_docs / tag2), "mb_per_s": round(mb / tag2, 2)}
+        res["tag_over_tokenizer"] = round(tok_s / tag1, 3)
+        res["jobs2_over_jobs1"] = round(tag1 / tag2, 3)
+
+        if not args.skip_naive:
+            nt = texts if args.naive_mb is None else texts[:max(1, int(len(texts) * args.naive_mb / mb))]
+            ns, fit_s = naive_seconds(args.gold, nt)
+            naive_dps = len(nt) / ns
+            res["naive"] = {"docs": len(nt), "seconds": round(ns, 2), "docs_per_s": round(naive_dps),
+                            "fit_seconds": round(fit_s, 1)}
+            res["tag_over_naive"] = round((n_docs / tag1) / naive_dps, 3)
+
+        rss = {}
+        for s in sizes:
+            p = tmp / f"rss_{s:g}.jsonl"
+            nd, nb, _ = write_input(answers, s, p)
+            rss[f"{s:g}"] = peak_rss(p, tmp / f"rss_{s:g}.out.jsonl", model) | {"input_mb": round(nb / 1e6, 1)}
+            p.unlink()
+        res["peak_rss"] = rss
+        vals = [v["peak_rss_mb"] for v in rss.values()]
+        res["rss_ratio"] = round(max(vals) / min(vals), 3)
+    res["load_avg_end"] = os.getloadavg()[0]
+
+    def ok(name, val, cmp):
+        return f"{'ok' if cmp(val, TARGETS[name]) else 'MISS'} (target {'>=' if cmp(2.0, 1.0) else '<='} {TARGETS[name]})"
+
+    rows = [("input", f"{n_docs} docs, {mb:.1f} MB JSONL (answers of {args.corpus.name}, repeated)", ""),
+            ("tokenizer only", f"{res['tokenizer']['docs_per_s']} docs/s, {res['tokenizer']['mb_per_s']} MB/s", ""),
+            ("tag --jobs 1", f"{res['tag_jobs1']['docs_per_s']} docs/s, {res['tag_jobs1']['mb_per_s']} MB/s", ""),
+            ("tag --jobs 2", f"{res['tag_jobs2']['docs_per_s']} docs/s, {res['tag_jobs2']['mb_per_s']} MB/s", ""),
+            ("tag / tokenizer", f"{res['tag_over_tokenizer']:.2f}x", ok("tag_over_tokenizer", res["tag_over_tokenizer"], float.__ge__)),
+            ("jobs 2 / jobs 1", f"{res['jobs2_over_jobs1']:.2f}x", ok("jobs2_over_jobs1", res["jobs2_over_jobs1"], float.__ge__))]
+    if "naive" in res:
+        rows += [("naive jieba+sklearn", f"{res['naive']['docs_per_s']} docs/s ({res['naive']['docs']} docs)", ""),
+                 ("tag / naive", f"{res['tag_over_naive']:.2f}x", ok("tag_over_naive", res["tag_over_naive"], float.__ge__))]
+    for k, v in rss.items():
+        rows.append((f"peak RSS @ {v['input_mb']} MB", f"{v['peak_rss_mb']} MB", ""))
+    rows.append(("RSS max/min", f"{res['rss_ratio']:.2f}", ok("rss_ratio_max", res["rss_ratio"], float.__le__)))
+    w = max(len(r[0]) for r in rows)
+    print(f"load average at start/end: {res['load_avg_start']:.1f}/{res['load_avg_end']:.1f} on {res['cpus']} CPUs "
+          "(timings on a shared machine are noisy)")
+    for a, b, c in rows:
+        print(f"{a.ljust(w)}  {b}  {c}".rstrip())
+    if args.out:
+        args.out.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,606 @@
+"""Batch tagging at scale: streaming, parallel, resumable and lossless.
+
+The input is streamed in chunks of records (documents and error records, in input order). Each
+chunk is tagged (in this process, in worker processes, or on a Dask cluster) and written
+atomically to ``OUT.parts/`` as two files (tagged records and error records; temp file + fsync +
+rename). A killed run (``kill -9`` included) resumes with ``resume=True``: chunk boundaries are a
+pure function of the input and the chunk size, so finished chunks are skipped and nothing is
+duplicated or lost. When all chunks are done they are merged, in input order, into ``OUT`` (JSONL,
+CSV or Parquet) and ``OUT.errors.jsonl``, with a sidecar ``OUT.meta.json`` naming the model and
+codebook. Every input record ends up as exactly one output record or one error record.
+
+Why workers return JSON lines and not records: serialising on the worker keeps the parent (which
+reads the input, feeds the workers and writes the chunk files) light, so ``jobs=N`` scales.
+
+Output schema (one record per tagged document, input order): ``id``, the kept input fields,
+``lang``, ``labels`` (over threshold, codebook order), ``silk_road`` (health/digital/general/none),
+``storytelling``, one probability per label (``probs`` object in JSONL, ``p_<label>`` columns in
+CSV/Parquet) and ``model``. See ``docs/tagging.md``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import itertools
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+__all__ = ["TagOptions", "TagSummary", "tag_files", "tag_chunk", "tag_chunk_lines", "output_columns",
+           "TaggingError", "FORMATS"]
+
+log = logging.getLogger(__name__)
+
+#: Output formats of :func:`tag_files`.
+FORMATS = ("jsonl", "csv", "parquet")
+#: Record fields before the kept input fields / after them, in output order.
+_HEAD = ("id",)
+_TAIL = ("lang", "labels", "silk_road", "storytelling")
+
+
+class TaggingError(RuntimeError):
+    """A tagging run that cannot start or resume; the message says what to do."""
+
+
+@dataclass
+class TagOptions:
+    """Settings of a tagging run (the ones that change the output are saved in the run manifest,
+    so a resume uses the same ones)."""
+
+    model: str
+    fmt: str = "jsonl"
+    keep: tuple[str, ...] = ()
+    chunk_size: int = 1000
+    jobs: int = 1
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None
+    dask_workers: int = 2
+    extract: bool = False
+    reference: str | None = None
+    codebook: str | None = None
+    text_field: str = "text"
+    id_field: str = "id"
+    date_field: str = "date"
+    input_format: str | None = None
+
+
+@dataclass
+class TagSummary:
+    """Accounting of a run: ``read == tagged + skipped + errors`` where ``skipped`` counts
+    documents tagged by an earlier, interrupted run (``resume``)."""
+
+    read: int = 0
+    tagged: int = 0
+    errors: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    chunks: int = 0
+    out: str = ""
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.tagged / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"docs_per_s": round(self.docs_per_s, 1)}
+
+    def __str__(self) -> str:
+        return (f"read {self.read}, tagged {self.tagged}, errors {self.errors}, skipped as already done {self.skipped}, "
+                f"{self.docs_per_s:.0f} docs/s → {self.out}")
+
+
+# ---- worker side ------------------------------------------------------------------------------------
+_MODEL_CACHE: dict = {}
+
+
+def _worker_state(opts: dict):
+    """Model (and gazetteer) loaded once per process, keyed by model path and codebook."""
+    key = (opts["model"], opts.get("codebook"), opts.get("extract"), opts.get("reference"))
+    st = _MODEL_CACHE.get(key)
+    if st is None:
+        from nlp.classifiers import load_model
+        from nlp.codebook import load_codebook
+
+        cb = load_codebook(opts.get("codebook"))
+        model = load_model(opts["model"], codebook=cb)
+        gaz = None
+        if opts.get("extract"):
+            from nlp.actors import Gazetteer
+
+            gaz = Gazetteer.load(reference_dir=opts.get("reference"))
+        st = (model, cb, gaz)
+        _MODEL_CACHE.clear()
+        _MODEL_CACHE[key] = st
+    return st
+
+
+def _is_error(item: Any) -> bool:
+    return not hasattr(item, "text")
+
+
+def tag_chunk(items: Sequence, opts: dict) -> tuple[list[dict], list[dict]]:
+    """Tag one chunk: ``items`` are :class:`nlp.corpus.Document` and :class:`nlp.corpus.ErrorRecord`
+    objects in input order; ``opts`` holds ``model``, ``codebook``, ``keep``, ``extract``, ``reference``.
+
+    Returns (tagged records, error records as dicts), each in input order. Pure given the model,
+    and used by every engine, so every engine gives the same records.
+    """
+    from nlp.predict import make_records
+
+    model, cb, gaz = _worker_state(opts)
+    docs = [it for it in items if not _is_error(it)]
+    errors = [it.to_dict() for it in items if _is_error(it)]
+    if not docs:
+        return [], errors
+    P = model.predict_proba(docs)
+    Y = model.decide(P)
+    recs = make_records(docs, P, Y, cb, model_name=model.name, keep=tuple(opts.get("keep") or ()))
+    if gaz is not None:
+        from nlp.actors import extract_fields
+
+        for r, d in zip(recs, docs):
+            r.update(extract_fields(d, gaz))
+    return recs, errors
+
+
+def _json_default(o: Any) -> Any:
+    """Kept input fields can be dates (Parquet), numpy scalars or bytes: make them JSON."""
+    if isinstance(o, (_dt.date, _dt.datetime, _dt.time)):
+        return o.isoformat()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if isinstance(o, bytes):
+        return o.decode("utf-8", "replace")
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)
+
+
+def _dumps(r: dict) -> str:
+    return json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def tag_chunk_lines(items: Sequence, opts: dict) -> tuple[list[str], list[str]]:
+    """:func:`tag_chunk` with both outputs serialised as compact JSON lines (no newline)."""
+    recs, errs = tag_chunk(items, opts)
+    return [_dumps(r) for r in recs], [_dumps(e) for e in errs]
+
+
+def _tag_indexed(arg):
+    i, items, opts = arg
+    return i, tag_chunk_lines(items, opts)
+
+
+# ---- chunk files ------------------------------------------------------------------------------------
+def _atomic_write(path: Path, lines: Iterable[str]) -> None:
+    """Write lines to a temp file in the same folder, fsync it, and rename it into place."""
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line)
+            f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _chunk_paths(parts: Path, i: int) -> tuple[Path, Path]:
+    return parts / f"chunk-{i:07d}.jsonl", parts / f"chunk-{i:07d}.errors.jsonl"
+
+
+def _write_chunk(parts: Path, i: int, rec_lines: list[str], err_lines: list[str]) -> None:
+    p_out, p_err = _chunk_paths(parts, i)
+    _atomic_write(p_err, err_lines)
+    _atomic_write(p_out, rec_lines)  # written last: its presence marks the chunk done
+    _fsync_dir(parts)
+
+
+def _chunk_done(parts: Path, i: int) -> bool:
+    p_out, p_err = _chunk_paths(parts, i)
+    return p_out.exists() and p_err.exists()
+
+
+# ---- input ------------------------------------------------------------------------------------------
+def _chunks(inputs: Sequence[str], opts: TagOptions) -> Iterator[list]:
+    """Documents and error records of ``inputs`` in input order, ``opts.chunk_size`` at a time."""
+    from nlp.corpus import iter_records
+
+    it = iter_records(list(inputs), fmt=opts.input_format, text_field=opts.text_field, id_field=opts.id_field,
+                      date_field=opts.date_field)
+    while True:
+        batch = list(itertools.islice(it, opts.chunk_size))
+        if not batch:
+            return
+        yield batch
+
+
+def _manifest(inputs: Sequence[str], opts: TagOptions) -> dict:
+    """What a resumed run must share with the interrupted one (inputs, chunking, model, fields)."""
+    def fingerprint(p: str) -> dict:
+        if p == "-":
+            return {"path": "-"}
+        st = os.stat(p) if os.path.exists(p) else None
+        return {"path": os.path.abspath(p), "size": st.st_size if st else None, "mtime": int(st.st_mtime) if st else None}
+
+    h = hashlib.sha256()
+    for name in ("config.json", "linear.safetensors", "vocabulary.json"):
+        f = Path(opts.model) / name
+        if f.exists():
+            h.update(name.encode() + b"\0" + f.read_bytes())
+    return {"inputs": [fingerprint(str(p)) for p in inputs], "chunk_size": opts.chunk_size,
+            "model_sha256": h.hexdigest(), "keep": list(opts.keep), "extract": opts.extract,
+            "reference": opts.reference, "text_field": opts.text_field, "id_field": opts.id_field,
+            "date_field": opts.date_field, "input_format": opts.input_format, "codebook": opts.codebook}
+
+
+# ---- engines ----------------------------------------------------------------------------------------
+class _LocalEngine:
+    """In-process (``jobs=1``) or a pool of ``jobs`` worker processes, results in input order.
+
+    At most ``2 * jobs`` chunks are in flight, so memory does not grow with the input.
+    """
+
+    def __init__(self, opts: dict, jobs: int):
+        self.opts, self.jobs, self.pool = opts, max(1, int(jobs)), None
+        if self.jobs > 1:
+            import multiprocessing as mp
+
+            # fork is fastest (the parent's imports are shared), but unsafe once threads exist
+            # (a Dask client, tqdm's monitor): then use forkserver
+            method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+            if method == "spawn" and "forkserver" in mp.get_all_start_methods():
+                method = "forkserver"
+            if method == "fork":
+                _worker_state(opts)  # load once here; forked workers inherit it instead of each loading it
+            self.pool = mp.get_context(method).Pool(self.jobs, initializer=_worker_state, initargs=(opts,))
+
+    def run(self, chunks: Iterator[tuple[int, list]]) -> Iterator[tuple[int, tuple[list[str], list[str]]]]:
+        if self.pool is None:
+            for i, items in chunks:
+                yield i, tag_chunk_lines(items, self.opts)
+            return
+        window: deque = deque()
+        for i, items in chunks:
+            window.append(self.pool.apply_async(_tag_indexed, ((i, items, self.opts),)))
+            if len(window) >= 2 * self.jobs:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+class _DaskEngine:
+    """Chunks as Dask futures on a cluster (``scheduler`` address) or a local 2-process cluster.
+
+    Each worker process loads the model once (module-level cache); workers must be able to import
+    ``nlp`` and read the model folder (shared file system on a real cluster).
+    """
+
+    def __init__(self, opts: dict, scheduler: str | None, n_workers: int):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as e:
+            raise TaggingError(f"--engine dask needs dask.distributed ({e}); install with: pip install 'silkframe[dask]'") from None
+        self.opts, self.cluster = opts, None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="30s")
+            except (OSError, TimeoutError) as e:
+                raise TaggingError(f"cannot connect to the Dask scheduler at {scheduler!r} ({e}); "
+                                   "check the address (tcp://HOST:8786) and that the scheduler is running") from None
+        else:
+            self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+
+    def run(self, chunks: Iterator[tuple[int, list]]):
+        n = len(self.client.scheduler_info().get("workers", {})) or 2
+        window: deque = deque()
+        for i, items in chunks:
+            window.append((i, self.client.submit(tag_chunk_lines, items, self.opts, pure=False)))
+            if len(window) >= 2 * n:
+                j, fut = window.popleft()
+                yield j, fut.result()
+        while window:
+            j, fut = window.popleft()
+            yield j, fut.result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+# ---- merge ------------------------------------------------------------------------------------------
+def output_columns(label_ids: Sequence[str], keep: Sequence[str] = (), extra: Sequence[str] = ()) -> list[str]:
+    """Columns of the CSV/Parquet output, in order: id, kept fields, lang, labels, silk_road,
+    storytelling, ``p_<label>`` per label (codebook order), model, then ``extra`` (``--extract``)."""
+    return [*_HEAD, *keep, *_TAIL, *(f"p_{lid}" for lid in label_ids), "model", *extra]
+
+
+def _flat(r: dict, label_ids: Sequence[str], *, join_labels: bool) -> dict:
+    out = {k: v for k, v in r.items() if k not in ("probs", "labels")}
+    labels = list(r.get("labels", []))
+    out["labels"] = ";".join(labels) if join_labels else labels
+    probs = r.get("probs", {})
+    for lid in label_ids:
+        out[f"p_{lid}"] = probs.get(lid)
+    for k, v in list(out.items()):
+        if k == "labels":
+            continue
+        if isinstance(v, (list, dict)):
+            out[k] = json.dumps(v, ensure_ascii=False, default=_json_default)
+    return out
+
+
+def _parquet_schema(columns: Sequence[str], label_ids: Sequence[str]):
+    import pyarrow as pa
+
+    types = {"labels": pa.list_(pa.string()), "storytelling": pa.bool_()}
+    types.update({f"p_{lid}": pa.float64() for lid in label_ids})
+    return pa.schema([(c, types.get(c, pa.string())) for c in columns])
+
+
+def _as_str(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    return json.dumps(v, ensure_ascii=False, default=_json_default) if isinstance(v, (list, dict)) else str(v)
+
+
+def _merge(parts: Path, n_chunks: int, out: Path, fmt: str, label_ids: Sequence[str], keep: Sequence[str]) -> None:
+    """Concatenate the chunk files, in chunk order, into ``out`` and ``OUT.errors.jsonl`` (atomically)."""
+    err_path = Path(str(out) + ".errors.jsonl")
+    tmp_err = err_path.with_name(err_path.name + ".tmp")
+    with open(tmp_err, "wb") as fe:
+        for i in range(n_chunks):
+            with open(_chunk_paths(parts, i)[1], "rb") as f:
+                shutil.copyfileobj(f, fe)
+        fe.flush()
+        os.fsync(fe.fileno())
+
+    def records() -> Iterator[dict]:
+        for i in range(n_chunks):
+            with open(_chunk_paths(parts, i)[0], encoding="utf-8") as f:
+                for line in f:
+                    yield json.loads(line)
+
+    base = output_columns(label_ids, keep)
+    tmp = out.with_name(out.name + ".tmp")
+    if fmt == "jsonl":
+        with open(tmp, "wb") as fo:
+            for i in range(n_chunks):
+                with open(_chunk_paths(parts, i)[0], "rb") as f:
+                    shutil.copyfileobj(f, fo)
+            fo.flush()
+            os.fsync(fo.fileno())
+    elif fmt == "csv":
+        with open(tmp, "w", encoding="utf-8", newline="") as fo:
+            writer = None
+            for r in records():
+                flat = _flat(r, label_ids, join_labels=True)
+                if writer is None:
+                    cols = base + [k for k in flat if k not in base]
+                    writer = csv.DictWriter(fo, fieldnames=cols, lineterminator="\n")
+                    writer.writeheader()
+                writer.writerow(flat)
+            if writer is None:
+                csv.writer(fo, lineterminator="\n").writerow(base)
+            fo.flush()
+            os.fsync(fo.fileno())
+    elif fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        schema = None
+        batch: list[dict] = []
+
+        def flush() -> None:
+            nonlocal writer, schema, batch
+            if not batch:
+                return
+            if schema is None:
+                schema = _parquet_schema(base + [k for k in batch[0] if k not in base], label_ids)
+                writer = pq.ParquetWriter(tmp, schema)
+            cols = {}
+            for fld in schema:
+                vals = [row.get(fld.name) for row in batch]
+                cols[fld.name] = vals if fld.type != pa.string() else [_as_str(v) for v in vals]
+            writer.write_table(pa.Table.from_pydict(cols, schema=schema))
+            batch = []
+
+        for r in records():
+            batch.append(_flat(r, label_ids, join_labels=False))
+            if len(batch) >= 5000:
+                flush()
+        flush()
+        if writer is None:
+            pq.write_table(_parquet_schema(base, label_ids).empty_table(), tmp)
+        else:
+            writer.close()
+    else:
+        raise TaggingError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    os.replace(tmp_err, err_path)
+    os.replace(tmp, out)
+
+
+# ---- main entry -------------------------------------------------------------------------------------
+def _meta_path(out: Path) -> Path:
+    return Path(str(out) + ".meta.json")
+
+
+def _finished_run(out: Path, manifest: dict, fmt: str) -> dict | None:
+    """The ``OUT.meta.json`` of a complete run with the same manifest and format, else None."""
+    mp = _meta_path(out)
+    if not (out.exists() and mp.exists() and Path(str(out) + ".errors.jsonl").exists()):
+        return None
+    try:
+        meta = json.loads(mp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("run") == manifest and meta.get("format") == fmt else None
+
+
+def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resume: bool = False,
+              overwrite: bool = False, progress: bool | None = None, keep_parts: bool = False) -> TagSummary:
+    """Tag every record of ``inputs`` with ``opts.model`` into ``out``; returns the run's accounting.
+
+    Parameters
+    ----------
+    inputs : list of str
+        Files, folders, globs or ``'-'`` (stdin); every format :func:`nlp.corpus.iter_records` reads.
+    out : path
+        Output file; errors go to ``OUT.errors.jsonl``, metadata to ``OUT.meta.json``, unfinished
+        chunks to ``OUT.parts/`` (removed once the run is complete unless ``keep_parts``).
+    opts : TagOptions
+    resume : bool
+        Continue an interrupted run from ``OUT.parts/`` (chunks on disk are skipped and counted as
+        ``skipped``); a run that is already complete is not redone.
+    overwrite : bool
+        Discard an unfinished run in ``OUT.parts/`` and start again. Without ``resume`` or
+        ``overwrite`` an unfinished run is an error, so nothing is lost silently.
+    progress : bool, optional
+        Progress bar on stderr; default: only when stderr is a terminal.
+
+    Raises
+    ------
+    TaggingError
+        Bad format/engine/chunk size, or an unfinished run that can't be resumed as asked.
+    nlp.classifiers.ModelError
+        ``opts.model`` is not a usable model folder.
+    """
+    from nlp.classifiers import read_config
+    from nlp.codebook import load_codebook
+
+    if opts.fmt not in FORMATS:
+        raise TaggingError(f"unknown output format {opts.fmt!r}; choose one of {', '.join(FORMATS)}")
+    if opts.engine not in ("local", "dask"):
+        raise TaggingError(f"unknown engine {opts.engine!r}; choose local or dask")
+    if opts.chunk_size < 1:
+        raise TaggingError("--chunk-size must be at least 1")
+    if opts.jobs < 1:
+        raise TaggingError("--jobs must be at least 1")
+    cfg = read_config(opts.model)  # fail early on a bad model folder
+    cb = load_codebook(opts.codebook)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    parts = Path(str(out) + ".parts")
+    manifest = _manifest(inputs, opts)
+    man_path = parts / "manifest.json"
+    summary = TagSummary(out=str(out))
+
+    if resume:
+        done = _finished_run(out, manifest, opts.fmt)
+        if done is not None and not (parts.exists() and any(parts.glob("chunk-*.jsonl"))):
+            # complete already (perhaps killed while removing OUT.parts): nothing to redo
+            shutil.rmtree(parts, ignore_errors=True)
+            c = done.get("counts", {})
+            summary.read, summary.skipped, summary.errors = c.get("read", 0), c.get("tagged", 0), c.get("errors", 0)
+            log.info("%s is complete already; nothing to resume", out)
+            return summary
+    if parts.exists():
+        old = None
+        if man_path.exists():
+            try:
+                old = json.loads(man_path.read_text(encoding="utf-8"))
+            except ValueError:
+                old = None
+        started = any(parts.glob("chunk-*.jsonl"))
+        if overwrite or not started:
+            shutil.rmtree(parts)  # discarded on request, or stopped before its first chunk
+        elif not resume:
+            raise TaggingError(f"{parts} holds an unfinished run: pass --resume to continue it "
+                               f"or --overwrite to start again")
+        elif old != manifest:
+            raise TaggingError(f"{parts}: the unfinished run used other inputs, model or settings "
+                               f"(inputs, --chunk-size, --keep and field names must match); "
+                               f"remove {parts} or pass --overwrite to start again")
+    parts.mkdir(parents=True, exist_ok=True)
+    if not man_path.exists():
+        _atomic_write(man_path, [json.dumps(manifest, ensure_ascii=False)])
+
+    wopts = {"model": str(opts.model), "codebook": opts.codebook, "keep": list(opts.keep), "extract": opts.extract,
+             "reference": opts.reference}
+    engine = (_DaskEngine(wopts, opts.scheduler, opts.dask_workers) if opts.engine == "dask"
+              else _LocalEngine(wopts, opts.jobs))  # before the bar: tqdm starts a thread
+    show = progress if progress is not None else sys.stderr.isatty()
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="doc", file=sys.stderr, dynamic_ncols=True, desc="tagging")
+    t0 = time.perf_counter()
+    n_chunks = 0
+
+    def pending() -> Iterator[tuple[int, list]]:
+        nonlocal n_chunks
+        for i, items in enumerate(_chunks(inputs, opts)):
+            n_chunks = i + 1
+            summary.read += len(items)
+            if _chunk_done(parts, i):  # only a resumed run has chunk files at this point
+                n_err = sum(1 for it in items if _is_error(it))
+                summary.skipped += len(items) - n_err
+                summary.errors += n_err
+                if bar is not None:
+                    bar.update(len(items))
+                continue
+            yield i, items
+
+    try:
+        for i, (rec_lines, err_lines) in engine.run(pending()):
+            _write_chunk(parts, i, rec_lines, err_lines)
+            summary.tagged += len(rec_lines)
+            summary.errors += len(err_lines)
+            summary.chunks += 1
+            if bar is not None:
+                bar.update(len(rec_lines) + len(err_lines))
+                bar.set_postfix(errors=summary.errors, refresh=False)
+    finally:
+        engine.close()
+        if bar is not None:
+            bar.close()
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    _merge(parts, n_chunks, out, opts.fmt, cb.label_ids, opts.keep)
+    meta = {
+        "output": out.name, "errors": out.name + ".errors.jsonl", "format": opts.fmt,
+        "model": {"path": str(opts.model), "name": cfg.get("name") or Path(opts.model).name, "family": cfg["family"],
+                  "sha256": manifest["model_sha256"], "thresholds": cfg["thresholds"]},
+        "codebook": {"name": cb.name, "version": cb.version, "sha256": cb.sha256, "labels": list(cb.label_ids)},
+        "columns": output_columns(cb.label_ids, opts.keep) if opts.fmt != "jsonl" else None,
+        "keep": list(opts.keep), "extract": opts.extract,
+        "counts": {"read": summary.read, "tagged": summary.tagged + summary.skipped, "errors": summary.errors},
+        "run": manifest,
+    }
+    _atomic_write(_meta_path(out), [json.dumps(meta, ensure_ascii=False, indent=2)])
+    if not keep_parts:
+        shutil.rmtree(parts, ignore_errors=True)
+    return summary
