@@ -54,6 +54,33 @@ class CueMatcher:
             out.append((c, tuple(cue_to_labels[c]), bool(re.match(r"[0-9a-z]", c)), bool(re.search(r"[0-9a-z]$", c))))
         return out
 
+    @cached_property
+    def _counter(self) -> list[tuple[str, int, bool, bool]]:
+        out = []
+        for j, lab in enumerate(self.codebook.labels):
+            for phrases in lab.counter_cues.values():
+                for p in phrases:
+                    c = p.lower()
+                    out.append((c, j, bool(re.match(r"[0-9a-z]", c)), bool(re.search(r"[0-9a-z]$", c))))
+        return out
+
+    def counter_counts(self, texts: Sequence[str]) -> np.ndarray:
+        """Counts of each label's counter-cues (contexts its decision rules exclude), (n_texts, n_labels)."""
+        L = self.codebook.n_labels
+        out = np.zeros((len(texts), L), dtype=np.float32)
+        if not self._counter:
+            return out
+        for i, t in enumerate(texts):
+            low = t.lower()
+            for c, j, lb, rb in self._counter:
+                k = low.find(c)
+                while k >= 0:
+                    e = k + len(c)
+                    if not (lb and k > 0 and _is_word(low[k - 1])) and not (rb and e < len(low) and _is_word(low[e])):
+                        out[i, j] += 1
+                    k = low.find(c, k + 1)
+        return out
+
     def _iter_matches(self, low: str):
         """Yield (start, cue, columns) for non-overlapping matches, longest cue first (like a
         longest-match alternation); Latin cues must sit on word boundaries ("who" ≠ "whole")."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -52,26 +53,43 @@ class TfidfFeaturizer:
         self.sublinear_tf = sublinear_tf
 
     # ---- analysis --------------------------------------------------------------------------------
-    def analyze(self, text: str) -> list[str]:
-        """All feature strings of one text (words ``w:``, bigrams ``b:``, char n-grams ``c:``)."""
+    def _parts(self, text: str) -> dict[str, Iterable[str]]:
+        """Raw features per namespace: ``w`` words, ``b`` word bigrams, ``e`` Latin-word character
+        n-grams, ``c`` Chinese character n-grams. Built with C-level ``map``/``zip`` (hot path)."""
         toks = self.tokenizer(text)
-        feats = ["w:" + t for t in toks]
+        parts: dict[str, Iterable[str]] = {"w": toks}
         if self.word_ngrams >= 2:
-            feats.extend(f"b:{a} {b}" for a, b in zip(toks, toks[1:]))
+            parts["b"] = map(" ".join, zip(toks, toks[1:]))
         llo, lhi = self.latin_ngrams
         if llo > 0:
+            lat = []
             for t in set(toks):
                 if t.isascii() and t[:1].isalpha() and len(t) > 3:
                     w = f"<{t}>"
                     for n in range(llo, min(lhi, len(w)) + 1):
-                        feats.extend("e:" + w[i:i + n] for i in range(len(w) - n + 1))
+                        lat.extend(w[i:i + n] for i in range(len(w) - n + 1))
+            parts["e"] = lat
         lo, hi = self.char_ngrams
         if lo > 0:
-            for run in _HAN_RUN.findall(text):
-                n_run = len(run)
-                for n in range(lo, min(hi, n_run) + 1):
-                    feats.extend("c:" + run[i:i + n] for i in range(n_run - n + 1))
-        return feats
+            runs = _HAN_RUN.findall(text)
+            chars: list[str] = []
+            for n in range(lo, hi + 1):
+                if n == 1:
+                    for run in runs:
+                        chars.extend(run)
+                else:
+                    for run in runs:
+                        if len(run) >= n:
+                            chars.extend(map("".join, zip(*(run[k:] for k in range(n)))))
+            parts["c"] = chars
+        return parts
+
+    def analyze(self, text: str) -> list[str]:
+        """All feature strings of one text, prefixed by namespace (``w:``, ``b:``, ``e:``, ``c:``)."""
+        out: list[str] = []
+        for ns, feats in self._parts(text).items():
+            out.extend(ns + ":" + f for f in feats)
+        return out
 
     # ---- fit / transform -------------------------------------------------------------------------
     def fit(self, texts: Sequence[str]) -> "TfidfFeaturizer":
@@ -86,31 +104,42 @@ class TfidfFeaturizer:
         n = len(texts)
         dfs = np.array([c for _, c in items], dtype=np.float64)
         self.idf_ = (np.log((1 + n) / (1 + dfs)) + 1.0).astype(np.float32)
+        self._split_vocabulary()
         return self
 
+    def _split_vocabulary(self) -> None:
+        """Per-namespace dictionaries without prefixes, so lookups need no string building."""
+        spaces: dict[str, dict[str, int]] = {}
+        for f, i in self.vocabulary_.items():
+            ns, _, key = f.partition(":")
+            spaces.setdefault(ns, {})[key] = i
+        self._spaces = spaces
+
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        vocab = self.vocabulary_
+        if getattr(self, "_spaces", None) is None:
+            self._split_vocabulary()
+        spaces = self._spaces
+        cols: list[int] = []
         indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
         for t in texts:
-            counts: dict[int, int] = {}
-            for f in self.analyze(t):
-                j = vocab.get(f)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            indices.extend(counts.keys())
-            data.extend(counts.values())
-            indptr.append(len(indices))
-        X = sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                           np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(vocab)))
+            for ns, feats in self._parts(t).items():
+                voc = spaces.get(ns)
+                if voc:
+                    cols.extend(map(voc.get, feats, repeat(-1)))
+            indptr.append(len(cols))
+        col = np.fromiter(cols, dtype=np.int64, count=len(cols))
+        row = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        keep = col >= 0
+        X = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (row[keep], col[keep])),
+                          shape=(len(indptr) - 1, len(self.vocabulary_)))
+        X.sum_duplicates()
         if self.sublinear_tf and X.nnz:
             X.data = 1.0 + np.log(X.data)
-        X = X.multiply(self.idf_[None, :]).tocsr()
+        X.data *= self.idf_[X.indices]
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        X = sp.diags(1.0 / norms).dot(X).tocsr()
-        return X.astype(np.float32)
+        X.data /= np.repeat(norms, np.diff(X.indptr)).astype(np.float32)
+        return X
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.fit(texts).transform(texts)

@@ -45,6 +45,9 @@ class LinearClassifier(TextClassifier):
         Featurizer settings (see :class:`nlp.features.TfidfFeaturizer`).
     cue_weight : float
         Scale of the codebook cue-count features (0 disables them).
+    nb_scale : bool
+        Scale features by their naive-Bayes log-count ratio per label before the regression
+        (NB-SVM); often better on short texts.
     cv : int
         Folds used for out-of-fold calibration and threshold tuning.
     tokenizer : dict, optional
@@ -57,8 +60,8 @@ class LinearClassifier(TextClassifier):
 
     def __init__(self, *, codebook=None, C: float = 4.0, class_weight: str | None = "balanced",
                  word_ngrams: int = 2, char_ngrams: tuple[int, int] | list[int] = (2, 3), min_df: int = 2,
-                 max_features: int = 60000, latin_ngrams: tuple[int, int] | list[int] = (0, 0), cue_weight: float = 1.0, cv: int = 5, tokenizer: dict | None = None,
-                 seed: int = 0):
+                 max_features: int = 60000, latin_ngrams: tuple[int, int] | list[int] = (0, 0), cue_weight: float = 1.0, nb_scale: bool = False, cv: int = 5,
+                 tokenizer: dict | None = None, seed: int = 0):
         self.codebook = codebook
         self.C = C
         self.class_weight = class_weight
@@ -68,6 +71,7 @@ class LinearClassifier(TextClassifier):
         self.max_features = max_features
         self.latin_ngrams = latin_ngrams
         self.cue_weight = cue_weight
+        self.nb_scale = nb_scale
         self.cv = cv
         self.tokenizer = tokenizer
         self.seed = seed
@@ -96,8 +100,9 @@ class LinearClassifier(TextClassifier):
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)
         if self.cue_weight:
-            plain, hedged = CueMatcher(self.codebook_).counts(texts)
-            cues = np.hstack([np.log1p(plain), np.log1p(hedged)]) * float(self.cue_weight)
+            cm = CueMatcher(self.codebook_)
+            plain, hedged = cm.counts(texts)
+            cues = np.hstack([np.log1p(plain), np.log1p(hedged), np.log1p(cm.counter_counts(texts))]) * float(self.cue_weight)
             X = sp.hstack([X, sp.csr_matrix(cues.astype(np.float32))], format="csr")
         return X
 
@@ -107,9 +112,19 @@ class LinearClassifier(TextClassifier):
 
         if y.min() == y.max():  # label never (or always) present: constant model
             return np.zeros(X.shape[1], dtype=np.float32), (10.0 if y.max() else -10.0)
-        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000)
+        r = None
+        if self.nb_scale:
+            # NB-SVM (Wang & Manning 2012): scale features by their log-count ratio for this label;
+            # the ratio is folded into the coefficients, so prediction is unchanged: X @ (coef * r)
+            pos = np.asarray(X[y == 1].sum(axis=0)).ravel() + 1.0
+            neg = np.asarray(X[y == 0].sum(axis=0)).ravel() + 1.0
+            r = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+            X = X.multiply(r[None, :]).tocsr()
+        # dual liblinear: ~20× faster than the primal solver when features outnumber documents
+        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000)
         lr.fit(X, y, sample_weight=w)
-        return lr.coef_.ravel().astype(np.float32), float(lr.intercept_[0])
+        coef = lr.coef_.ravel().astype(np.float32)
+        return (coef * r if r is not None else coef), float(lr.intercept_[0])
 
     def fit(self, docs: Sequence, Y, *, sample_weight=None, **fit_params) -> "LinearClassifier":
         """Fit on documents and a binary label matrix in codebook order.
@@ -188,7 +203,7 @@ class LinearClassifier(TextClassifier):
         """The ``k`` features with the largest positive weight for a label (for model cards)."""
         j = self.codebook_.index(label_id)
         names = self.featurizer_.feature_names_
-        names = names + [f"cue:{lid}" for lid in self.codebook_.label_ids] + [f"cue-hedged:{lid}" for lid in self.codebook_.label_ids]
+        names = names + [f"{kind}:{lid}" for kind in ("cue", "cue-hedged", "counter-cue") for lid in self.codebook_.label_ids]
         order = np.argsort(-self.coef_[j])[:k]
         return [(names[i], round(float(self.coef_[j, i]), 3)) for i in order]
 
@@ -229,7 +244,7 @@ class LinearClassifier(TextClassifier):
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ModelError(f"{path / VOCAB}: malformed vocabulary file ({e})") from None
         L = self.codebook_.n_labels
-        n_extra = 2 * L if self.cue_weight else 0
+        n_extra = 3 * L if self.cue_weight else 0
         coef = arrays.get("coef")
         if coef is None or coef.shape != (L, len(feats) + n_extra) or arrays["idf"].shape != (len(feats),):
             raise ModelError(f"{path}: weight shapes do not match the vocabulary and codebook; the folder is corrupt")
