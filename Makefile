@@ -18,6 +18,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/silkframe predict --model models/default corpora/samples/samples.jsonl
+	$(BIN)/silkframe tag corpora/samples/samples.jsonl --model models/default --keep date,source --out out/demo/tagged.jsonl --overwrite --quiet
+	$(BIN)/silkframe trend out/demo/tagged.jsonl --by quarter --group lang --events corpora/events.csv --min-n 3 --out out/demo/trend
+	@echo "Tagged records: out/demo/tagged.jsonl; trend table, plots and summary: out/demo/trend/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -67,6 +67,8 @@ def load_training_data(paths: Sequence[str | Path], codebook: Codebook):
     docs, Ys, coder_parts, files = [], [], [], []
     for p in paths:
         d, Y, coders = read_gold(p, codebook)
+        for doc in d:
+            doc.meta["_train_file"] = Path(p).name
         docs += d
         Ys.append(Y)
         coder_parts.append(coders)
@@ -205,6 +207,9 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
         langs = np.array([d.lang or "unknown" for d in docs])
         cv_report["by_lang"] = {lg: score(Y[langs == lg], Yp[langs == lg], labels) for lg in sorted(set(langs))}
         cv_report["by_genre"] = {g: score(Y[genres == g], Yp[genres == g], labels) for g in sorted(set(genres))}
+        if len(train_paths) > 1:
+            fnames = np.array([d.meta.get("_train_file", "") for d in docs])
+            cv_report["by_file"] = {f: score(Y[fnames == f], Yp[fnames == f], labels) for f in sorted(set(fnames))}
         if coders and {"coder_a", "coder_b"} <= set(coders):
             cv_report["human"] = human_agreement(coders["coder_a"], coders["coder_b"], labels)
         if cross_genre:

@@ -67,12 +67,15 @@ def render_model_card(cfg: dict) -> str:
         out += [f"## Cross-validated results ({cv.get('k')}-fold, seed {cv.get('seed')})", "",
                 "Every fold refits the whole model (features, calibration, thresholds) on the other folds only.", ""]
         out += _metrics_table(cv, labels)
-        for key, title in (("by_lang", "By language"), ("by_genre", "By genre")):
+        for key, title in (("by_file", "By training file"), ("by_lang", "By language"), ("by_genre", "By genre")):
             groups = cv.get(key)
             if groups:
-                out += ["", f"### {title} (macro-F1 over labels present)", "", "| group | n | macro-F1 |", "|---|---|---|"]
+                out += ["", f"### {title} (macro-F1 over labels present; per-label F1)", "",
+                        "| group | n | macro-F1 | " + " | ".join(labels) + " |", "|---|---|---|" + "---|" * len(labels)]
                 for g, m in groups.items():
-                    out.append(f"| {g} | {m.get('n_docs')} | {_fmt(m.get('macro_f1'))} |")
+                    per = m.get("per_label", {})
+                    out.append(f"| {g} | {m.get('n_docs')} | {_fmt(m.get('macro_f1'))} | "
+                               + " | ".join(_fmt(per.get(l, {}).get('f1')) if per.get(l, {}).get('support') else "–" for l in labels) + " |")
         if cv.get("cross_genre"):
             cg = cv["cross_genre"]
             tests = sorted({t for row in cg.values() for t in row})
