@@ -172,3 +172,19 @@ def test_lexicon_needs_no_training(codebook):
     plain = lex.predict_proba(["这是过度反应。"])[0, codebook.index("anti_overreaction")]
     negated = lex.predict_proba(["这不是过度反应。"])[0, codebook.index("anti_overreaction")]
     assert negated < plain
+
+
+def test_linear_uses_the_cues_it_was_trained_with(fitted, tmp_path, repo_dir):
+    """Editing cue phrases in the codebook in use (same version) must not change a saved model."""
+    fam, model, folder, docs, _ = fitted
+    if fam != "linear":
+        pytest.skip("cue features are specific to the linear family")
+    from nlp.codebook import load_codebook
+
+    text = (repo_dir / "corpora" / "codebook.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "codebook.yaml"
+    edited.write_text(text.replace("污名化, ", "", 1), encoding="utf-8")
+    other = load_codebook(edited)
+    assert other.cues("anti_stigmatization", "zh") != load_codebook().cues("anti_stigmatization", "zh")
+    again = load_model(folder, codebook=other)
+    np.testing.assert_array_equal(again.predict_proba(docs), model.predict_proba(docs))

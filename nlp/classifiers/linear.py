@@ -100,7 +100,7 @@ class LinearClassifier(TextClassifier):
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)
         if self.cue_weight:
-            cm = CueMatcher(self.codebook_)
+            cm = CueMatcher(getattr(self, "cue_codebook_", None) or self.codebook_)
             plain, hedged = cm.counts(texts)
             cues = np.hstack([np.log1p(plain), np.log1p(hedged), np.log1p(cm.counter_counts(texts))]) * float(self.cue_weight)
             X = sp.hstack([X, sp.csr_matrix(cues.astype(np.float32))], format="csr")
@@ -248,6 +248,15 @@ class LinearClassifier(TextClassifier):
         coef = arrays.get("coef")
         if coef is None or coef.shape != (L, len(feats) + n_extra) or arrays["idf"].shape != (len(feats),):
             raise ModelError(f"{path}: weight shapes do not match the vocabulary and codebook; the folder is corrupt")
+        # cue features must use the cues the model was trained with, even if the codebook in use
+        # (same version and labels) has since gained or lost cue phrases
+        if (path / "codebook.yaml").exists():
+            from nlp.codebook import CodebookError, load_codebook
+
+            try:
+                self.cue_codebook_ = load_codebook(path / "codebook.yaml")
+            except CodebookError as e:
+                raise ModelError(f"{path / 'codebook.yaml'}: {e}") from None
         self.featurizer_ = TfidfFeaturizer(self._make_tokenizer(path / "dict"), word_ngrams=fset["word_ngrams"],
                                            char_ngrams=tuple(fset["char_ngrams"]), min_df=fset["min_df"],
                                            max_features=fset["max_features"], sublinear_tf=fset["sublinear_tf"],

@@ -1,0 +1,40 @@
+"""Package-level promises: light import, CLI lists its commands, bundled default model loads."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+
+
+def test_import_nlp_is_light():
+    out = _run("import sys, nlp, nlp.cli, nlp.classifiers, nlp.classifiers.linear; "
+               "print([m for m in ('torch', 'transformers', 'sklearn', 'matplotlib', 'datasets') if m in sys.modules])")
+    assert out.strip() == "[]"
+
+
+def test_cli_lists_commands():
+    out = subprocess.run([sys.executable, "-m", "nlp", "--help"], check=True, capture_output=True, text=True).stdout
+    for cmd in ("tag", "train", "predict", "evaluate", "trend", "extract", "crosstab", "tokenize", "codebook"):
+        assert cmd in out
+
+
+def test_default_model_loads_and_tags(repo_dir, codebook):
+    from nlp.classifiers import load_model
+
+    folder = repo_dir / "models" / "default"
+    if not (folder / "config.json").exists():
+        pytest.skip("models/default is not built")
+    model = load_model(folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["labels"] == list(codebook.label_ids)
+    P = model.predict_proba(["中方向友好城市捐赠了口罩和防护服。", "The two cities signed a 5G and smart city cooperation agreement."])
+    Y = model.predict(["中方向友好城市捐赠了口罩和防护服。"])
+    assert P.shape == (2, codebook.n_labels)
+    assert Y[0, codebook.index("generosity")] == 1
+    assert P[1, codebook.index("digital_silk_road")] > P[0, codebook.index("digital_silk_road")]
