@@ -21,7 +21,7 @@ SILK_ROAD_CATEGORIES = ("health", "digital", "general", "none")
 
 _TOP_FIELDS = {"name", "version", "description", "labels", "storytelling", "context_label",
                "implies", "silk_road", "rules"}
-_LABEL_FIELDS = {"id", "short", "name", "definition", "rules", "cues", "counter_cues", "hypothesis"}
+_LABEL_FIELDS = {"id", "short", "name", "definition", "rules", "cues", "counter_cues", "frame_cues", "hypothesis"}
 
 
 class CodebookError(ValueError):
@@ -50,6 +50,8 @@ class Label:
     hypothesis: Mapping[str, str]
     #: phrases of contexts the decision rules exclude (e.g. a technology firm in a sanctions dispute for DSR)
     counter_cues: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: words that frame a cue as this label when they share its sentence (e.g. "cooperation" for DSR, rule 8)
+    frame_cues: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -210,11 +212,16 @@ def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
                 raise CodebookError(f"{where} ({lid}): empty cue phrase in {lang!r}")
             cleaned.append(p)
         cues[str(lang)] = tuple(cleaned)
-    counter: dict[str, tuple[str, ...]] = {}
-    for lang, phrases in (raw.get("counter_cues") or {}).items():
-        if not isinstance(phrases, list) or not all(str(p).strip() for p in phrases):
-            raise CodebookError(f"{where} ({lid}): counter_cues for {lang!r} must be a list of non-empty phrases")
-        counter[str(lang)] = tuple(str(p).strip() for p in phrases)
+    def phrase_lists(key: str) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for lang, phrases in (raw.get(key) or {}).items():
+            if not isinstance(phrases, list) or not phrases or not all(str(p).strip() for p in phrases):
+                raise CodebookError(f"{where} ({lid}): {key} for {lang!r} must be a non-empty list of non-empty phrases")
+            out[str(lang)] = tuple(str(p).strip() for p in phrases)
+        return out
+
+    counter = phrase_lists("counter_cues")
+    frame = phrase_lists("frame_cues")
     name = raw.get("name") or {"en": lid}
     if isinstance(name, str):
         name = {"en": name}
@@ -224,7 +231,8 @@ def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
     return Label(id=lid, short=str(raw.get("short") or lid), name=MappingProxyType(dict(name)),
                  definition=str(raw.get("definition") or "").strip(),
                  rules=tuple(int(r) for r in raw.get("rules") or ()),
-                 cues=MappingProxyType(cues), counter_cues=MappingProxyType(counter), hypothesis=MappingProxyType({str(k): str(v) for k, v in hyp.items()}))
+                 cues=MappingProxyType(cues), counter_cues=MappingProxyType(counter),
+                 frame_cues=MappingProxyType(frame), hypothesis=MappingProxyType({str(k): str(v) for k, v in hyp.items()}))
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
