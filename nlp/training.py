@@ -129,19 +129,11 @@ def cross_validate(make_model, docs: Sequence, Y: np.ndarray, *, k: int = 5, see
 
     ``groups`` (default :func:`parallel_groups`) keeps related documents in one fold.
     """
-    from nlp.folds import multilabel_folds
+    from nlp.evaluation.cv import cross_val_predict_proba
 
-    if groups is None:
-        groups = parallel_groups(docs)
-    P = np.zeros(Y.shape, dtype=float)
-    Yp = np.zeros(Y.shape, dtype=np.int8)
-    for tr, te in multilabel_folds(Y, k=k, seed=seed, groups=groups):
-        m = make_model()
-        kw = {"sample_weight": sample_weight[tr]} if sample_weight is not None else {}
-        m.fit([docs[i] for i in tr], Y[tr], **kw)
-        P[te] = m.predict_proba([docs[i] for i in te])
-        Yp[te] = m.decide(P[te])
-    return P, Yp
+    return cross_val_predict_proba(make_model, docs, Y, k=k, seed=seed,
+                                   groups=parallel_groups(docs) if groups is None else groups,
+                                   sample_weight=sample_weight)
 
 
 def _cross_genre(make_model, docs, Y, genres: np.ndarray, labels, *, k: int, seed: int) -> dict:
@@ -151,8 +143,6 @@ def _cross_genre(make_model, docs, Y, genres: np.ndarray, labels, *, k: int, see
     for g in names:
         row = {}
         tr = np.flatnonzero(genres == g)
-        if Y[tr].sum(axis=0).min() < 2 and False:
-            continue
         _, Yp_cv = cross_validate(make_model, [docs[i] for i in tr], Y[tr], k=k, seed=seed)
         row[g] = score(Y[tr], Yp_cv, labels)["macro_f1"]
         m = make_model().fit([docs[i] for i in tr], Y[tr])

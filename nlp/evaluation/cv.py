@@ -49,8 +49,11 @@ def _take(docs: Sequence[Any], idx: np.ndarray) -> list:
 
 
 def cross_val_predict_proba(make_model: Callable[[], Any], docs: Sequence[Any], Y: np.ndarray, *, k: int = 5,
-                            seed: int = 0, groups: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
+                            seed: int = 0, groups: Sequence | None = None,
+                            sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and binary predictions for every document.
+
+    ``sample_weight`` (n_docs,), when given, is passed to ``fit`` for the training part of each fold.
 
     Returns
     -------
@@ -64,7 +67,8 @@ def cross_val_predict_proba(make_model: Callable[[], Any], docs: Sequence[Any], 
     Y_pred = np.zeros(Y.shape, dtype=np.int8)
     for train, test in make_folds(Y, k, seed, groups):
         model = make_model()
-        model.fit(_take(docs, train), Y[train])
+        kw = {"sample_weight": np.asarray(sample_weight)[train]} if sample_weight is not None else {}
+        model.fit(_take(docs, train), Y[train], **kw)
         test_docs = _take(docs, test)
         P[test] = np.asarray(model.predict_proba(test_docs), dtype=float)
         Y_pred[test] = np.asarray(model.predict(test_docs)).astype(np.int8)
