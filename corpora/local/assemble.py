@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: (batch suffix, language): batch 1 = items_zh/en.jsonl, batch 2 = items2_zh/en.jsonl
+BATCHES = [("", "zh"), ("", "en"), ("2", "zh"), ("2", "en")]
 ORDER = ["covid", "effective_response", "anti_stigmatization", "anti_overreaction", "generosity",
          "health_silk_road", "digital_silk_road"]
 
@@ -18,10 +20,10 @@ def read(path):
 def main():
     adj = {r["id"]: r for r in read(HERE / "coding" / "adjudication.jsonl")}
     out = []
-    for lang in ("zh", "en"):
-        items = read(HERE / f"items_{lang}.jsonl")
-        a = {r["id"]: r["labels"] for r in read(HERE / "coding" / f"coder_a_{lang}.jsonl")}
-        b = {r["id"]: r["labels"] for r in read(HERE / "coding" / f"coder_b_{lang}.jsonl")}
+    for batch, lang in BATCHES:
+        items = read(HERE / f"items{batch}_{lang}.jsonl")
+        a = {r["id"]: r["labels"] for r in read(HERE / "coding" / f"coder_a_{lang}{batch}.jsonl")}
+        b = {r["id"]: r["labels"] for r in read(HERE / "coding" / f"coder_b_{lang}{batch}.jsonl")}
         for it in items:
             la, lb = a[it["id"]], b[it["id"]]
             if set(la) == set(lb):
