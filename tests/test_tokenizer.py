@@ -215,3 +215,11 @@ def test_tokenize_never_crashes_and_engines_agree(text):
     a = BilingualTokenizer()(text)
     assert all(t and not t.isspace() for t in a)
     assert a == BilingualTokenizer(engine="jieba")(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=9, max_codepoint=126), max_size=60))
+def test_ascii_fast_path_matches_segmenter_path(tok, text):
+    # an all-ASCII text skips the segmenter; a trailing Chinese full stop forces the general path
+    assert tok(text) == tok(text + "。")
+    assert tok(text) == tok("。" + text)
