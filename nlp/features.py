@@ -60,6 +60,12 @@ class TfidfFeaturizer:
         parts: dict[str, Iterable[str]] = {"w": toks}
         if self.word_ngrams >= 2:
             parts["b"] = map(" ".join, zip(toks, toks[1:]))
+        parts.update(self._sub_parts(text, toks))
+        return parts
+
+    def _sub_parts(self, text: str, toks: list[str]) -> dict[str, Iterable[str]]:
+        """The ``e`` (Latin-word character n-grams) and ``c`` (Chinese character n-grams) namespaces."""
+        parts: dict[str, Iterable[str]] = {}
         llo, lhi = self.latin_ngrams
         if llo > 0:
             lat = []
@@ -114,10 +120,40 @@ class TfidfFeaturizer:
             ns, _, key = f.partition(":")
             spaces.setdefault(ns, {})[key] = i
         self._spaces = spaces
+        self._token_index = self._build_token_index(spaces)
 
-    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        if getattr(self, "_spaces", None) is None:
-            self._split_vocabulary()
+    def _build_token_index(self, spaces: dict[str, dict[str, int]]):
+        """Integer ids for the words of the ``w`` and ``b`` namespaces, so that :meth:`transform`
+        needs ONE dictionary lookup per token and finds bigram columns with numpy.
+
+        Returns ``(token → id, word column per id (-1: none), sorted bigram keys id1*K+id2, their
+        columns)``, or None when a bigram feature does not split into exactly two words at its
+        single space (then the string path is used). A bigram string with exactly one space can
+        only come from two space-free tokens, so the id lookup finds exactly the bigram features
+        that joining the tokens with a space would find.
+        """
+        vw = spaces.get("w", {})
+        vb = spaces.get("b", {}) if self.word_ngrams >= 2 else {}
+        if any(k.count(" ") != 1 for k in vb):
+            return None
+        index: dict[str, int] = {}
+        for k in vw:
+            index.setdefault(k, len(index))
+        pairs = [k.split(" ") for k in vb]
+        for a, b in pairs:
+            index.setdefault(a, len(index))
+            index.setdefault(b, len(index))
+        K = max(len(index), 1)
+        wcol = np.full(K + 1, -1, dtype=np.int64)  # the extra last slot answers id -1 (unknown token)
+        for k, c in vw.items():
+            wcol[index[k]] = c
+        bkeys = np.fromiter((index[a] * K + index[b] for a, b in pairs), dtype=np.int64, count=len(pairs))
+        bcols = np.fromiter(vb.values(), dtype=np.int64, count=len(vb))
+        order = np.argsort(bkeys, kind="stable")
+        return index, wcol, bkeys[order], bcols[order]
+
+    def _counts_strings(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """(row, column) of every feature occurrence found by string lookups, and the row count."""
         spaces = self._spaces
         cols: list[int] = []
         indptr = [0]
@@ -130,8 +166,64 @@ class TfidfFeaturizer:
         col = np.fromiter(cols, dtype=np.int64, count=len(cols))
         row = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         keep = col >= 0
-        X = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (row[keep], col[keep])),
-                          shape=(len(indptr) - 1, len(self.vocabulary_)))
+        return row[keep], col[keep], len(indptr) - 1
+
+    def _counts_ids(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """As :meth:`_counts_strings`, with words and bigrams looked up through integer token ids
+        (one dictionary lookup per token; bigram columns by binary search over id pairs)."""
+        index, wcol, bkeys, bcols = self._token_index
+        spaces = self._spaces
+        get = index.get
+        ids: list[int] = []
+        lens: list[int] = []
+        extra: list[int] = []
+        extra_lens: list[int] = []
+        subs = self.latin_ngrams[0] > 0 or self.char_ngrams[0] > 0
+        for t in texts:
+            toks = self.tokenizer(t)
+            ids.extend(map(get, toks, repeat(-1)))
+            lens.append(len(toks))
+            if subs:
+                n0 = len(extra)
+                for ns, feats in self._sub_parts(t, toks).items():
+                    voc = spaces.get(ns)
+                    if voc:
+                        extra.extend(map(voc.get, feats, repeat(-1)))
+                extra_lens.append(len(extra) - n0)
+        n = len(lens)
+        tid = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        doc = np.repeat(np.arange(n), lens)
+        wc = wcol[tid]  # id -1 reads the last slot (-1)
+        rows, cols = [doc], [wc]
+        if self.word_ngrams >= 2 and len(tid) > 1 and len(bkeys):
+            a, b = tid[:-1], tid[1:]
+            ok = (a >= 0) & (b >= 0) & (doc[:-1] == doc[1:])
+            keys = a[ok] * (len(wcol) - 1) + b[ok]
+            pos = np.searchsorted(bkeys, keys)
+            pos[pos == len(bkeys)] = 0
+            hit = bkeys[pos] == keys
+            rows.append(doc[:-1][ok][hit])
+            cols.append(bcols[pos[hit]])
+        if subs:
+            rows.append(np.repeat(np.arange(n), extra_lens))
+            cols.append(np.fromiter(extra, dtype=np.int64, count=len(extra)))
+        row, col = np.concatenate(rows), np.concatenate(cols)
+        keep = col >= 0
+        return row[keep], col[keep], n
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """TF-IDF matrix (n_texts, n_features), float32, rows L2-normalised.
+
+        Words and bigrams go through integer token ids when the vocabulary allows it (it always
+        does for vocabularies this class fits); the string-lookup path gives the same matrix.
+        """
+        if getattr(self, "_spaces", None) is None:
+            self._split_vocabulary()
+        if getattr(self, "_token_index", None) is not None:
+            row, col, n = self._counts_ids(texts)
+        else:
+            row, col, n = self._counts_strings(texts)
+        X = sp.csr_matrix((np.ones(len(col), dtype=np.float32), (row, col)), shape=(n, len(self.vocabulary_)))
         X.sum_duplicates()
         if self.sublinear_tf and X.nnz:
             X.data = 1.0 + np.log(X.data)

@@ -4,6 +4,7 @@ The record schema is the one ``silkframe tag`` writes (see :mod:`nlp.tagging`).
 """
 from __future__ import annotations
 
+from itertools import repeat
 from pathlib import Path
 from typing import Sequence
 
@@ -19,8 +20,12 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
     """Output records: id, kept fields, detected language, labels, Silk Road category, storytelling flag, probabilities."""
     from nlp.text import detect_lang
 
-    cats = codebook.silk_road_category(Yhat) if len(Yhat) else []
-    story = codebook.storytelling_flag(Yhat) if len(Yhat) else []
+    cats = codebook.silk_road_category(Yhat).tolist() if len(Yhat) else []
+    story = codebook.storytelling_flag(Yhat).tolist() if len(Yhat) else []
+    label_ids = codebook.label_ids
+    labels = [[lid for lid, v in zip(label_ids, row) if v] for row in np.asarray(Yhat).tolist()]
+    probs = np.asarray(P).tolist()  # Python floats (float(p) of each value), converted at C speed
+    keep = tuple(keep)
     out = []
     for i, d in enumerate(docs):
         rec = {"id": d.id}
@@ -30,10 +35,10 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
                 v = d.meta.get(k)
             rec[k] = v
         rec["lang"] = detect_lang(d.text)
-        rec["labels"] = codebook.to_labels(Yhat[i])
+        rec["labels"] = labels[i]
         rec["silk_road"] = str(cats[i])
         rec["storytelling"] = bool(story[i])
-        rec["probs"] = {lid: round(float(p), 4) for lid, p in zip(codebook.label_ids, P[i])}
+        rec["probs"] = dict(zip(label_ids, map(round, probs[i], repeat(4))))
         rec["model"] = model_name
         out.append(rec)
     return out

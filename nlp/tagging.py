@@ -9,8 +9,10 @@ duplicated or lost. When all chunks are done they are merged, in input order, in
 CSV or Parquet) and ``OUT.errors.jsonl``, with a sidecar ``OUT.meta.json`` naming the model and
 codebook. Every input record ends up as exactly one output record or one error record.
 
-Why workers return JSON lines and not records: serialising on the worker keeps the parent (which
-reads the input, feeds the workers and writes the chunk files) light, so ``jobs=N`` scales.
+Why local workers serialise AND write their own chunk files: the parent then only reads the
+input and feeds the workers, so ``jobs=N`` scales (a finished chunk file is complete and atomic
+whoever writes it). Dask workers return JSON lines, written by the client, as cluster workers
+need not share its file system.
 
 Output schema (one record per tagged document, input order): ``id``, the kept input fields,
 ``lang``, ``labels`` (over threshold, codebook order), ``silk_road`` (health/digital/general/none),
@@ -175,9 +177,12 @@ def tag_chunk_lines(items: Sequence, opts: dict) -> tuple[list[str], list[str]]:
     return [_dumps(r) for r in recs], [_dumps(e) for e in errs]
 
 
-def _tag_indexed(arg):
-    i, items, opts = arg
-    return i, tag_chunk_lines(items, opts)
+def _tag_and_write(i: int, items: Sequence, opts: dict, parts: str) -> tuple[int, int, int]:
+    """Tag chunk ``i`` and write its two files in ``parts`` (in the worker: the parent then only
+    reads the input and feeds the workers, so ``jobs=N`` scales). Returns (i, tagged, errors)."""
+    rec_lines, err_lines = tag_chunk_lines(items, opts)
+    _write_chunk(Path(parts), i, rec_lines, err_lines)
+    return i, len(rec_lines), len(err_lines)
 
 
 # ---- chunk files ------------------------------------------------------------------------------------
@@ -276,14 +281,15 @@ class _LocalEngine:
                 _worker_state(opts)  # load once here; forked workers inherit it instead of each loading it
             self.pool = mp.get_context(method).Pool(self.jobs, initializer=_worker_state, initargs=(opts,))
 
-    def run(self, chunks: Iterator[tuple[int, list]]) -> Iterator[tuple[int, tuple[list[str], list[str]]]]:
+    def run(self, chunks: Iterator[tuple[int, list]], parts: Path) -> Iterator[tuple[int, int, int]]:
+        """Tag and write each chunk; yields (chunk, tagged, errors) in input order."""
         if self.pool is None:
             for i, items in chunks:
-                yield i, tag_chunk_lines(items, self.opts)
+                yield _tag_and_write(i, items, self.opts, str(parts))
             return
         window: deque = deque()
         for i, items in chunks:
-            window.append(self.pool.apply_async(_tag_indexed, ((i, items, self.opts),)))
+            window.append(self.pool.apply_async(_tag_and_write, (i, items, self.opts, str(parts))))
             if len(window) >= 2 * self.jobs:
                 yield window.popleft().get()
         while window:
@@ -320,17 +326,23 @@ class _DaskEngine:
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
 
-    def run(self, chunks: Iterator[tuple[int, list]]):
+    def run(self, chunks: Iterator[tuple[int, list]], parts: Path) -> Iterator[tuple[int, int, int]]:
+        """Tag chunks on the cluster, write them here (workers need not share our file system);
+        yields (chunk, tagged, errors) in input order."""
         n = len(self.client.scheduler_info().get("workers", {})) or 2
+
+        def written(j: int, fut) -> tuple[int, int, int]:
+            rec_lines, err_lines = fut.result()
+            _write_chunk(parts, j, rec_lines, err_lines)
+            return j, len(rec_lines), len(err_lines)
+
         window: deque = deque()
         for i, items in chunks:
             window.append((i, self.client.submit(tag_chunk_lines, items, self.opts, pure=False)))
             if len(window) >= 2 * n:
-                j, fut = window.popleft()
-                yield j, fut.result()
+                yield written(*window.popleft())
         while window:
-            j, fut = window.popleft()
-            yield j, fut.result()
+            yield written(*window.popleft())
 
     def close(self) -> None:
         self.client.close()
@@ -576,13 +588,12 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
             yield i, items
 
     try:
-        for i, (rec_lines, err_lines) in engine.run(pending()):
-            _write_chunk(parts, i, rec_lines, err_lines)
-            summary.tagged += len(rec_lines)
-            summary.errors += len(err_lines)
+        for i, n_rec, n_err in engine.run(pending(), parts):
+            summary.tagged += n_rec
+            summary.errors += n_err
             summary.chunks += 1
             if bar is not None:
-                bar.update(len(rec_lines) + len(err_lines))
+                bar.update(n_rec + n_err)
                 bar.set_postfix(errors=summary.errors, refresh=False)
     finally:
         engine.close()

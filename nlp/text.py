@@ -251,6 +251,10 @@ def detect_lang(text: str) -> str:
     """
     if not text:
         return "other"
+    if text.isascii():
+        # fast path (most English texts): no Han, and every alphabetic ASCII character is a
+        # Latin letter, so the rules below reduce to "any letter → en, else other"
+        return "en" if _LATIN_RE.search(text) else "other"
     han = _count(_HAN_RE, text)
     latin = _count(_LATIN_RE, text)
     letters = han + latin

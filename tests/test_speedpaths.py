@@ -1,0 +1,199 @@
+"""The fast paths of tagging give exactly what the simple reference code gives.
+
+* cue matching: the one-pass Aho-Corasick scan vs the per-cue ``str.find`` scan (same
+  longest-first, non-overlapping, word-boundary and negation/quote-hedging semantics);
+* hedging test: one regex search per window vs one substring test per negation;
+* TF-IDF features: integer-id lookups vs string lookups (identical sparse matrices);
+* language id: the ASCII shortcut vs the script-ratio rules;
+* output records: vectorised record building vs the record-by-record formulation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp import cues as cues_mod
+from nlp.cues import CueMatcher
+from nlp.features import TfidfFeaturizer
+from nlp.text import _ALPHA_RE, _HAN_RE, _LATIN_RE, _count, detect_lang
+
+ahocorasick = pytest.importorskip("ahocorasick", reason="the fast cue path needs pyahocorasick")
+
+# cues that overlap, nest and share prefixes/suffixes, Latin ones needing word boundaries
+TOY_CUES = {
+    0: {"zh": ("病毒", "中国病毒", "毒株", "新冠病毒"), "en": ("who", "who said", "virus", "china virus")},
+    1: {"zh": ("援助", "医疗援助", "疗援"), "en": ("aid", "medical aid", "said")},
+    2: {"zh": ("数字", "数字丝绸之路", "丝绸之路"), "en": ("5g", "5g network", "network")},
+}
+TOY_COUNTER = {1: {"zh": ("援助",), "en": ("aid",)}, 2: {"en": ("network", "5g")}}
+
+
+def _toy_codebook(codebook):
+    labels = []
+    for j, lab in enumerate(codebook.labels):
+        cues = MappingProxyType(dict(TOY_CUES.get(j, {})))
+        counter = MappingProxyType(dict(TOY_COUNTER.get(j, {})))
+        labels.append(dataclasses.replace(lab, cues=cues, counter_cues=counter))
+    return dataclasses.replace(codebook, labels=tuple(labels))
+
+
+def _same(cm: CueMatcher, texts: list[str]) -> None:
+    fast = cm.all_counts(texts)
+    ref = cm.all_counts(texts, reference=True)
+    for a, b in zip(fast, ref):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(cm.counts(texts)[0], ref[0])
+    np.testing.assert_array_equal(cm.counter_counts(texts), ref[2])
+    for t in texts:
+        assert cm.matches(t) == cm.matches(t, reference=True)
+
+
+TOY_PIECES = ["病毒", "中国病毒", "新冠病毒株", "医疗援助", "援助", "数字丝绸之路", "丝绸之路", "who said", "whole", "Who",
+              "virus", "China virus", "medical aid", "aided", "said", "5G network", "5g", "networks", "不", "没有", "并非",
+              "not ", "never ", "n't ", "“", "”", "\"", "'", " ", "，", "。", "a", "x", "1", "_", "é", "İ", "😀", "\n"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(TOY_PIECES), max_size=25).map("".join), min_size=1, max_size=4))
+def test_fast_cues_equal_reference_on_overlapping_toy_cues(codebook, texts):
+    _same(CueMatcher(_toy_codebook(codebook)), texts)
+
+
+def test_fast_cues_exact_values(codebook):
+    cm = CueMatcher(_toy_codebook(codebook))
+    plain, hedged, counter = cm.all_counts(["新冠病毒和中国病毒", "Whole who said: not medical aid", "“数字丝绸之路”，5G network"])
+    # longest first: 新冠病毒 and 中国病毒 win over 病毒; "who said" over "who"/"said"; "whole" is no "who"
+    assert plain[0].tolist()[:3] == [2, 0, 0] and hedged[0].sum() == 0
+    assert plain[1].tolist()[:3] == [1, 0, 0] and hedged[1].tolist()[:3] == [0, 1, 0]  # "not " hedges medical aid
+    assert hedged[2].tolist()[:3] == [0, 0, 1] and plain[2].tolist()[:3] == [0, 0, 1]  # quoted 数字丝绸之路; 5g network
+    assert counter[1].tolist()[:3] == [0, 1, 0] and counter[2].tolist()[:3] == [0, 0, 2]  # aid; network + 5g
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.sampled_from(list("疫情防控病毒援助口罩疫苗数字华为不没有是并非无未“”\"' ,.-abcnotwhvirusaid5g")),
+                        max_size=120), min_size=1, max_size=4))
+def test_fast_cues_equal_reference_on_codebook_cues(codebook, texts):
+    _same(CueMatcher(codebook), texts)
+
+
+def test_fast_cues_equal_reference_on_cue_soup(codebook):
+    """Texts made of the codebook's own cues glued together: many overlaps and nested cues."""
+    cm = CueMatcher(codebook)
+    phrases = sorted({c for c, *_ in cm._cues} | {c for c, *_ in cm._counter})
+    rng = np.random.default_rng(0)
+    glue = ["", " ", "不", "“", "not ", "-", "x"]
+    texts = ["".join(phrases[k] + glue[k % len(glue)] for k in rng.integers(0, len(phrases), 40)) for _ in range(200)]
+    _same(cm, texts)
+    assert cm.all_counts(texts)[0].sum() > 1000  # the soup really exercises the matcher
+
+
+@pytest.mark.shared
+def test_fast_cues_equal_reference_on_real_texts(codebook, shared_dir):
+    texts = []
+    for name, field, n in (("fmprc_press_conferences/qa_pairs.jsonl", "answer", 400),
+                           ("diplomat_tweets/china_tweets_test_en.jsonl", "text", 200),
+                           ("peoples_daily_commentary/articles.jsonl", "text", 50)):
+        with open(shared_dir / "corpora" / name, encoding="utf-8") as f:
+            for line, _ in zip(f, range(n)):
+                texts.append(json.loads(line).get(field) or "")
+    cm = CueMatcher(codebook)
+    _same(cm, texts)
+    assert cm.all_counts(texts)[0].sum() > 100
+
+
+@given(st.text(alphabet=st.sampled_from(list("不没有并非是无未 notwhuyx'\"“”abc")), max_size=40), st.integers(0, 45))
+def test_hedged_regex_equals_reference(low, s):
+    s = min(s, len(low))
+    assert cues_mod._hedged(low, s) == cues_mod._hedged_reference(low, s)
+
+
+# ---- featurizer ----------------------------------------------------------------------------------
+def _split_bar(text: str) -> list[str]:
+    return [t for t in text.split("|") if t]
+
+
+def _string_path(fz: TfidfFeaturizer, texts):
+    saved = fz._token_index
+    fz._token_index = None
+    try:
+        return fz.transform(texts)
+    finally:
+        fz._token_index = saved
+
+
+def _assert_same_csr(a, b):
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)  # bit-identical, not just close
+
+
+TRAIN = ["a|b|c|a|b", "b|c|d", "a|b|d|d", "中国|援助|口罩", "中国|援助|疫苗|口罩", "c|d|a|b"]
+
+
+@pytest.mark.parametrize("char_ngrams", [(0, 0), (2, 3)])
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "e", "中国", "援助", "口罩", "疫苗", "a b", " ", ""]),
+                               max_size=12).map("|".join), max_size=5))
+def test_featurizer_id_path_equals_string_path(char_ngrams, texts):
+    fz = TfidfFeaturizer(_split_bar, char_ngrams=char_ngrams, min_df=1).fit(TRAIN)
+    assert fz._token_index is not None
+    _assert_same_csr(fz.transform(texts), _string_path(fz, texts))
+
+
+def test_featurizer_exact_values():
+    fz = TfidfFeaturizer(_split_bar, char_ngrams=(0, 0), min_df=2).fit(TRAIN)
+    X = fz.transform(["a|b|zz|b|c"]).toarray()[0]
+    names = fz.feature_names_
+    nz = {names[i]: round(float(v), 4) for i, v in enumerate(X) if v}
+    assert set(nz) == {"w:a", "w:b", "w:c", "b:a b", "b:b c"}  # "b zz", "zz b" and "zz" unknown
+    assert nz["w:b"] > nz["w:a"]  # tf 2 (sublinear 1 + log 2) beats tf 1 at similar idf
+
+
+def test_featurizer_falls_back_when_bigrams_hold_spaces():
+    """A vocabulary whose bigram features contain extra spaces cannot use token ids."""
+    fz = TfidfFeaturizer(_split_bar, char_ngrams=(0, 0), min_df=1).fit(["x y|z", "x y|z|q"])
+    assert fz._token_index is None
+    X = fz.transform(["x y|z"])
+    assert X.nnz == 3  # w:x y, w:z, b:x y z
+
+
+# ---- language id and records ---------------------------------------------------------------------
+def _lang_rules(text: str) -> str:
+    if not text:
+        return "other"
+    han, latin = _count(_HAN_RE, text), _count(_LATIN_RE, text)
+    letters = han + latin
+    if letters == 0 or 2 * letters < _count(_ALPHA_RE, text):
+        return "other"
+    share = han / letters
+    return "zh" if share >= 0.7 else "en" if share <= 0.2 else "mixed"
+
+
+@given(st.text(max_size=30) | st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_detect_lang_shortcut_equals_rules(text):
+    assert detect_lang(text) == _lang_rules(text)
+
+
+def test_make_records_equals_record_by_record(codebook):
+    from nlp.corpus import Document
+    from nlp.predict import make_records
+
+    rng = np.random.default_rng(1)
+    P = rng.random((6, codebook.n_labels)).astype(np.float32)
+    Y = (P > 0.5).astype(int)
+    docs = [Document(id=f"d{i}", text=t, date="2020-01-0%d" % (i + 1), meta={"source": "s"})
+            for i, t in enumerate(["中方援助", "WHO aid", "", "123", "混合 mixed text 中文", "Привет"])]
+    got = make_records(docs, P, Y, codebook, model_name="m", keep=("date", "source"))
+    cats, story = codebook.silk_road_category(Y), codebook.storytelling_flag(Y)
+    for i, (d, r) in enumerate(zip(docs, got)):
+        want = {"id": d.id, "date": d.date, "source": "s", "lang": detect_lang(d.text), "labels": codebook.to_labels(Y[i]),
+                "silk_road": str(cats[i]), "storytelling": bool(story[i]),
+                "probs": {lid: round(float(p), 4) for lid, p in zip(codebook.label_ids, P[i])}, "model": "m"}
+        assert json.dumps(r) == json.dumps(want)
