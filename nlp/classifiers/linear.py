@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from nlp.classifiers.base import ModelError, TextClassifier, as_texts
+from nlp.cue_context import CueContext
 from nlp.cues import CueMatcher
 from nlp.features import TfidfFeaturizer
 
@@ -45,6 +46,10 @@ class LinearClassifier(TextClassifier):
         Featurizer settings (see :class:`nlp.features.TfidfFeaturizer`).
     cue_weight : float
         Scale of the codebook cue-count features (0 disables them).
+    cue_context : bool
+        Add sentence-level cue features: sentences where a label's cue meets one of its
+        ``frame_cues`` (e.g. technology + cooperation for DSR) or ``counter_cues`` (e.g. technology +
+        sanctions), see :mod:`nlp.cue_context`.
     nb_scale : bool
         Scale features by their naive-Bayes log-count ratio per label before the regression
         (NB-SVM); often better on short texts.
@@ -60,7 +65,7 @@ class LinearClassifier(TextClassifier):
 
     def __init__(self, *, codebook=None, C: float = 4.0, class_weight: str | None = "balanced",
                  word_ngrams: int = 2, char_ngrams: tuple[int, int] | list[int] = (2, 3), min_df: int = 2,
-                 max_features: int = 60000, latin_ngrams: tuple[int, int] | list[int] = (0, 0), cue_weight: float = 1.0, nb_scale: bool = False, cv: int = 5,
+                 max_features: int = 60000, latin_ngrams: tuple[int, int] | list[int] = (0, 0), cue_weight: float = 1.0, cue_context: bool = True, nb_scale: bool = False, cv: int = 5,
                  tokenizer: dict | None = None, seed: int = 0):
         self.codebook = codebook
         self.C = C
@@ -71,6 +76,7 @@ class LinearClassifier(TextClassifier):
         self.max_features = max_features
         self.latin_ngrams = latin_ngrams
         self.cue_weight = cue_weight
+        self.cue_context = cue_context
         self.nb_scale = nb_scale
         self.cv = cv
         self.tokenizer = tokenizer
@@ -97,12 +103,30 @@ class LinearClassifier(TextClassifier):
         except ValueError as e:
             raise ModelError(f"tokenizer cannot be rebuilt: {e}") from None
 
+    def _cue_matcher(self) -> CueMatcher:
+        """The cue matcher of the model's cue codebook, built once per model (its automaton too)."""
+        cb = getattr(self, "cue_codebook_", None) or self.codebook_
+        cm = self.__dict__.get("_cue_matcher_")
+        if cm is None or cm.codebook is not cb:
+            cm = self._cue_matcher_ = CueMatcher(cb)
+        return cm
+
+    def _cue_context(self) -> CueContext:
+        """Sentence-level framed/disputed cue counts (decision rules 7, 8), built once per model."""
+        cb = getattr(self, "cue_codebook_", None) or self.codebook_
+        cc = self.__dict__.get("_cue_context_")
+        if cc is None or cc.codebook is not cb:
+            cc = self._cue_context_ = CueContext(cb)
+        return cc
+
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)
         if self.cue_weight:
-            cm = CueMatcher(getattr(self, "cue_codebook_", None) or self.codebook_)
-            plain, hedged = cm.counts(texts)
-            cues = np.hstack([np.log1p(plain), np.log1p(hedged), np.log1p(cm.counter_counts(texts))]) * float(self.cue_weight)
+            plain, hedged, counter = self._cue_matcher().all_counts(texts)
+            blocks = [plain, hedged, counter]
+            if self.cue_context:
+                blocks.extend(self._cue_context().counts(texts))
+            cues = np.log1p(np.hstack(blocks)) * float(self.cue_weight)
             X = sp.hstack([X, sp.csr_matrix(cues.astype(np.float32))], format="csr")
         return X
 
@@ -203,7 +227,8 @@ class LinearClassifier(TextClassifier):
         """The ``k`` features with the largest positive weight for a label (for model cards)."""
         j = self.codebook_.index(label_id)
         names = self.featurizer_.feature_names_
-        names = names + [f"{kind}:{lid}" for kind in ("cue", "cue-hedged", "counter-cue") for lid in self.codebook_.label_ids]
+        kinds = ("cue", "cue-hedged", "counter-cue") + (("cue-framed", "cue-disputed") if self.cue_context else ())
+        names = names + [f"{kind}:{lid}" for kind in kinds for lid in self.codebook_.label_ids]
         order = np.argsort(-self.coef_[j])[:k]
         return [(names[i], round(float(self.coef_[j, i]), 3)) for i in order]
 
@@ -244,7 +269,7 @@ class LinearClassifier(TextClassifier):
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ModelError(f"{path / VOCAB}: malformed vocabulary file ({e})") from None
         L = self.codebook_.n_labels
-        n_extra = 3 * L if self.cue_weight else 0
+        n_extra = (5 if self.cue_context else 3) * L if self.cue_weight else 0
         coef = arrays.get("coef")
         if coef is None or coef.shape != (L, len(feats) + n_extra) or arrays["idf"].shape != (len(feats),):
             raise ModelError(f"{path}: weight shapes do not match the vocabulary and codebook; the folder is corrupt")
