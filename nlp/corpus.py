@@ -162,6 +162,8 @@ class _Mapper:
         self.std = {"date": date_field, "title": title_field, "lang": lang_field,
                     "source": source_field}
         self.html = html
+        self._used = frozenset({text_field, id_field, *self.std.values()})  # not copied into meta
+        self._std_items = tuple(self.std.items())
 
     def __call__(self, raw: RawRecord) -> Document | ErrorRecord:
         f = raw.fields
@@ -180,8 +182,8 @@ class _Mapper:
             else:
                 doc_id = str(rid)
             text = f.get(tf)
-            used = {tf, self.id_field, *self.std.values()}
-            std = {k: _meta_str(f.get(src)) for k, src in self.std.items()}
+            used = self._used
+            std = {k: _meta_str(f.get(src)) for k, src in self._std_items}
             meta = {k: v for k, v in f.items() if k not in used}
         if not isinstance(text, str) or not text.strip():
             what = ("is missing" if tf not in f else "is null" if text is None else

@@ -6,6 +6,10 @@ sanctions dispute. Bag-of-words features cannot see that a cue and a framing wor
 sentence, so this module counts, per document and label, the sentences holding both a cue and
 one of the label's ``frame_cues`` (framed) or both a cue and one of its ``counter_cues``
 (disputed). Labels without frame or counter cues get zeros.
+
+The ``linear`` model gets these counts from :func:`nlp.cues.cue_features`, which shares one
+Aho-Corasick pass with the cue counts; :meth:`CueContext.counts` is the stand-alone version and
+its ``reference=True`` scan the definition both must equal.
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ Speed: with the optional ``pyahocorasick`` package, every phrase is found in ONE
 text (an Aho-Corasick automaton) and the matches are then resolved exactly as the reference scan
 (one ``str.find`` loop per cue, longest cue first) resolves them; without it the reference scan
 is used. Both give identical counts (``tests/test_speedpaths.py`` checks this).
+:func:`cue_features` (what the ``linear`` model calls) also counts the sentence-level cue context
+of :mod:`nlp.cue_context` from the same pass, so each text is lowered and scanned once.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import numpy as np
 
 from nlp.codebook import Codebook
 
-__all__ = ["CueMatcher"]
+__all__ = ["CueMatcher", "cue_features"]
 
 
 def _is_word(ch: str) -> bool:
@@ -246,3 +248,157 @@ class CueMatcher:
             for j in cols:
                 out.setdefault(self.codebook.label_ids[j], []).append(cue)
         return out
+
+
+# ---- cue counts and sentence-level cue context from ONE scan --------------------------------------
+def _fused_automaton(matcher: CueMatcher, context):
+    """Aho-Corasick automata over the phrases of ``matcher`` and of ``context`` (a
+    :class:`nlp.cue_context.CueContext` of the same codebook) as ``(ASCII phrases, other phrases,
+    regex of the ASCII runs long enough to hold an ASCII phrase)``, or None when either has no
+    fast path. Built once per (matcher, context) pair.
+
+    Each phrase maps to :meth:`CueMatcher._automaton`'s payload plus the ``(kind, label)`` entries
+    of ``context`` (kind 0 cue, 1 frame cue, 2 counter-cue). The word-boundary flags of a phrase
+    depend on the phrase alone in both modules, so one boundary test serves both.
+    """
+    key = id(context)
+    cache = matcher.__dict__.setdefault("_fused_cache", {})
+    hit = cache.get(key)
+    if hit is not None and hit[0] is context:
+        return hit[1]
+    auto = None
+    if matcher._automaton is not None and context._automaton is not None:
+        import ahocorasick
+
+        table: dict[str, list] = {}
+        for c, (n, rank, cols, ctr, lb, rb) in matcher._automaton.items():
+            table[c] = [n, rank, cols, ctr, lb, rb, []]
+        for c, (n, entries) in context._automaton.items():
+            row = table.get(c)
+            if row is None:
+                lb, rb = entries[0][2], entries[0][3]
+                row = table[c] = [n, -1, (), (), lb, rb, []]
+            for kind, j, lb, rb in entries:
+                if (lb, rb) != (row[4], row[5]):
+                    row = None
+                    break
+                row[6].append((kind, j))
+            if row is None:  # cannot happen with phrase-derived flags; keep the separate passes then
+                table = {}
+                break
+        if table:
+            # two automata: ASCII phrases, and phrases with a non-ASCII character. An ASCII phrase
+            # can only occur inside a run of ASCII characters, so it is looked for there only; a
+            # pure-ASCII text (most English ones) needs no pass of the other automaton. Smaller
+            # automata scan faster (pyahocorasick's cost per character grows with the fan-out).
+            parts = []
+            for ascii_ in (True, False):
+                a = ahocorasick.Automaton()
+                for c, (n, rank, cols, ctr, lb, rb, ctx) in table.items():
+                    if c.isascii() == ascii_:
+                        a.add_word(c, (n, rank, cols, ctr, lb, rb, tuple(ctx)))
+                if len(a):
+                    a.make_automaton()
+                parts.append(a if len(a) else None)
+            shortest = min((len(c) for c in table if c.isascii()), default=1)
+            auto = (parts[0], parts[1], re.compile("[\\x00-\\x7f]{%d,}" % shortest))
+    cache[key] = (context, auto)
+    return auto
+
+
+def _scan_all(low: str, ascii_auto, other_auto, ascii_runs):
+    """Every (end, payload) occurrence of every phrase in ``low``, as one automaton over all the
+    phrases would report them (in another order): ASCII phrases inside the ASCII runs, the others
+    over the whole text (skipped when it is all ASCII)."""
+    if low.isascii():
+        return ascii_auto.iter(low) if ascii_auto is not None else ()
+    found = list(other_auto.iter(low)) if other_auto is not None else []
+    if ascii_auto is not None:
+        for m in ascii_runs.finditer(low):
+            found.extend(ascii_auto.iter(low, m.start(), m.end()))
+    return found
+
+
+def cue_features(matcher: CueMatcher, context, texts: Sequence[str]) -> list[np.ndarray]:
+    """``[plain, hedged, counter, framed, disputed]`` count matrices (n_texts, n_labels) from one
+    Aho-Corasick pass per text over every cue, counter-cue and frame-cue phrase.
+
+    Equal to ``[*matcher.all_counts(texts), *context.counts(texts)]`` (``context`` None: the first
+    three only); falls back to those calls when ``pyahocorasick`` is absent.
+    """
+    auto = _fused_automaton(matcher, context) if context is not None else None
+    if auto is None:
+        blocks = list(matcher.all_counts(texts))
+        if context is not None:
+            blocks.extend(context.counts(texts))
+        return blocks
+    from bisect import bisect_right
+
+    from nlp.cue_context import _SENTENCE_END
+
+    ascii_auto, other_auto, ascii_runs = auto
+    L = matcher.codebook.n_labels
+    n_texts = len(texts)
+    block = n_texts * L  # flat index of (block b, text i, label j): b * block + i * L + j
+    flat: list[int] = []  # one entry per count (counts are small integers: bincount is exact)
+    add = flat.append
+    is_word = _is_word
+    hedged_at = _hedged
+    for i, t in enumerate(texts):
+        low = t.lower()
+        size = len(low)
+        occ = []
+        ctx_hits = []
+        row = i * L
+        for end, (n, rank, cols, ctr, lb, rb, ctx) in _scan_all(low, ascii_auto, other_auto, ascii_runs):
+            s = end - n + 1
+            if lb and s > 0 and is_word(low[s - 1]):
+                continue
+            if rb and end + 1 < size and is_word(low[end + 1]):
+                continue
+            if ctr:
+                for j in ctr:
+                    add(2 * block + row + j)
+            if rank >= 0:
+                occ.append((rank, s, n, cols))
+            if ctx:
+                ctx_hits.append((s, ctx))
+        if occ:
+            if len(occ) > 1:
+                occ.sort()
+                taken = bytearray(size)
+                for rank, s, n, cols in occ:
+                    if taken.find(1, s, s + n) < 0:
+                        taken[s:s + n] = b"\x01" * n
+                        base = block + row if hedged_at(low, s) else row
+                        for j in cols:
+                            add(base + j)
+            else:
+                rank, s, n, cols = occ[0]
+                base = block + row if hedged_at(low, s) else row
+                for j in cols:
+                    add(base + j)
+        if ctx_hits:
+            starts: dict[tuple[int, int], list[int]] = {}
+            for s, ctx in ctx_hits:
+                for kj in ctx:
+                    lst = starts.get(kj)
+                    if lst is None:
+                        starts[kj] = [s]
+                    else:
+                        lst.append(s)
+            ends = None
+            for (kind, j), ks in starts.items():
+                if kind or ((1, j) not in starts and (2, j) not in starts):
+                    continue
+                if ends is None:
+                    ends = [m.start() for m in _SENTENCE_END.finditer(low)]
+                sents = {bisect_right(ends, k) for k in ks}
+                for other, b in ((1, 3), (2, 4)):
+                    ko = starts.get((other, j))
+                    if ko is not None:
+                        c = len(sents.intersection([bisect_right(ends, k) for k in ko]))
+                        if c:
+                            flat.extend([b * block + row + j] * c)
+    counts = np.bincount(np.fromiter(flat, dtype=np.int64, count=len(flat)), minlength=5 * block)
+    return list(counts.astype(np.float32).reshape(5, n_texts, L))

@@ -19,6 +19,63 @@ __all__ = ["TfidfFeaturizer"]
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
+class _KeyTable:
+    """Open-addressing hash table from non-negative int64 keys to int64 values, looked up with
+    numpy for whole arrays of keys at once (several times faster than ``np.searchsorted`` over
+    the sorted keys, for the same answers).
+
+    Parameters
+    ----------
+    keys, values : np.ndarray
+        Distinct keys (>= 0) and their values.
+    """
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        n = len(keys)
+        bits = max(4, int(np.ceil(np.log2(max(n, 1) * 4))))  # load factor <= 1/4: short probes
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._n = n
+        tkeys, tvalues = [-1] * (1 << bits), [-1] * (1 << bits)
+        longest = 0
+        for k, v, h in zip(keys.tolist(), values.tolist(), self._slots(np.asarray(keys, dtype=np.int64)).tolist()):
+            probe = 0
+            while tkeys[h] != -1:
+                h = (h + 1) & self._mask
+                probe += 1
+            tkeys[h], tvalues[h] = k, v
+            longest = max(longest, probe)
+        self._keys = np.array(tkeys, dtype=np.int64)
+        self._values = np.array(tvalues, dtype=np.int64)
+        self._probes = longest + 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * self._MULT) >> self._shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Value of each key, -1 where the key is absent."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if not self._n or not len(keys):
+            return out
+        todo = np.arange(len(keys))
+        want = keys
+        slot = self._slots(keys)
+        for _ in range(self._probes):
+            seen = self._keys[slot]
+            hit = seen == want
+            out[todo[hit]] = self._values[slot[hit]]
+            more = ~hit & (seen != -1)  # an empty slot ends the probe: the key is absent
+            if not more.any():
+                break
+            todo, want, slot = todo[more], want[more], (slot[more] + 1) & self._mask
+        return out
+
+
 class TfidfFeaturizer:
     """Bilingual TF-IDF featurizer.
 
@@ -126,8 +183,9 @@ class TfidfFeaturizer:
         """Integer ids for the words of the ``w`` and ``b`` namespaces, so that :meth:`transform`
         needs ONE dictionary lookup per token and finds bigram columns with numpy.
 
-        Returns ``(token → id, word column per id (-1: none), sorted bigram keys id1*K+id2, their
-        columns)``, or None when a bigram feature does not split into exactly two words at its
+        Returns ``(token → id, word column per id (-1: none), hash table from bigram key
+        id1*K+id2 to its column, per id (and -1, last slot): does it start a bigram feature, does
+        it end one)``, or None when a bigram feature does not split into exactly two words at its
         single space (then the string path is used). A bigram string with exactly one space can
         only come from two space-free tokens, so the id lookup finds exactly the bigram features
         that joining the tokens with a space would find.
@@ -150,7 +208,12 @@ class TfidfFeaturizer:
         bkeys = np.fromiter((index[a] * K + index[b] for a, b in pairs), dtype=np.int64, count=len(pairs))
         bcols = np.fromiter(vb.values(), dtype=np.int64, count=len(vb))
         order = np.argsort(bkeys, kind="stable")
-        return index, wcol, bkeys[order], bcols[order]
+        # ids that start / end some bigram feature: other pairs need no lookup
+        first = np.zeros(K + 1, dtype=bool)
+        second = np.zeros(K + 1, dtype=bool)
+        first[bkeys // K] = True
+        second[bkeys % K] = True
+        return index, wcol, _KeyTable(bkeys[order], bcols[order]), first, second
 
     def _counts_strings(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, int]:
         """(row, column) of every feature occurrence found by string lookups, and the row count."""
@@ -170,8 +233,8 @@ class TfidfFeaturizer:
 
     def _counts_ids(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, int]:
         """As :meth:`_counts_strings`, with words and bigrams looked up through integer token ids
-        (one dictionary lookup per token; bigram columns by binary search over id pairs)."""
-        index, wcol, bkeys, bcols = self._token_index
+        (one dictionary lookup per token; bigram columns from a numpy hash table of id pairs)."""
+        index, wcol, btable, first, second = self._token_index
         spaces = self._spaces
         get = index.get
         ids: list[int] = []
@@ -195,15 +258,14 @@ class TfidfFeaturizer:
         doc = np.repeat(np.arange(n), lens)
         wc = wcol[tid]  # id -1 reads the last slot (-1)
         rows, cols = [doc], [wc]
-        if self.word_ngrams >= 2 and len(tid) > 1 and len(bkeys):
+        if self.word_ngrams >= 2 and len(tid) > 1 and len(btable):
             a, b = tid[:-1], tid[1:]
-            ok = (a >= 0) & (b >= 0) & (doc[:-1] == doc[1:])
+            ok = first[a] & second[b] & (doc[:-1] == doc[1:])  # id -1 reads the last slot (False)
             keys = a[ok] * (len(wcol) - 1) + b[ok]
-            pos = np.searchsorted(bkeys, keys)
-            pos[pos == len(bkeys)] = 0
-            hit = bkeys[pos] == keys
+            found = btable.lookup(keys)
+            hit = found >= 0
             rows.append(doc[:-1][ok][hit])
-            cols.append(bcols[pos[hit]])
+            cols.append(found[hit])
         if subs:
             rows.append(np.repeat(np.arange(n), extra_lens))
             cols.append(np.fromiter(extra, dtype=np.int64, count=len(extra)))

@@ -27,20 +27,21 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
     probs = np.asarray(P).tolist()  # Python floats (float(p) of each value), converted at C speed
     keep = tuple(keep)
     out = []
-    for i, d in enumerate(docs):
+    append = out.append
+    for d, lab, cat, st, p in zip(docs, labels, cats, story, probs):
         rec = {"id": d.id}
         for k in keep:
-            v = getattr(d, k, None) if hasattr(d, k) else None
+            v = getattr(d, k, None)
             if v is None:
                 v = d.meta.get(k)
             rec[k] = v
         rec["lang"] = detect_lang(d.text)
-        rec["labels"] = labels[i]
-        rec["silk_road"] = str(cats[i])
-        rec["storytelling"] = bool(story[i])
-        rec["probs"] = dict(zip(label_ids, map(round, probs[i], repeat(4))))
+        rec["labels"] = lab
+        rec["silk_road"] = str(cat)
+        rec["storytelling"] = bool(st)
+        rec["probs"] = dict(zip(label_ids, map(round, p, repeat(4))))
         rec["model"] = model_name
-        out.append(rec)
+        append(rec)
     return out
 
 

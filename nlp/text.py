@@ -260,8 +260,9 @@ def detect_lang(text: str) -> str:
     letters = han + latin
     if letters == 0:
         return "other"
-    # Han characters are Unicode letters (Lo), so they are part of the alphabetic count.
-    if 2 * letters < _count(_ALPHA_RE, text):
+    # Han characters are Unicode letters (Lo), so they are part of the alphabetic count. That
+    # count is at most len(text), so it need not be taken when Han + Latin fill half the text.
+    if 2 * letters < len(text) and 2 * letters < _count(_ALPHA_RE, text):
         return "other"
     share = han / letters
     if share >= ZH_MIN_SHARE:

@@ -378,3 +378,15 @@ def _oracle_csv_rows(data: bytes) -> list[int]:
 def test_property_csv_one_record_per_nonblank_row(data):
     recs, _ = _read_tmp(data, ".csv")
     assert [r.line for r in recs] == _oracle_csv_rows(data)
+
+
+def test_lone_surrogate_escape_is_an_error_record(tmp_path):
+    p = tmp_path / "s.jsonl"
+    p.write_text('{"id": "a", "text": "ok"}\n'
+                 '{"id": "b", "text": "bad \\ud800 half"}\n'
+                 '{"id": "c\\ud800", "text": "bad id"}\n'
+                 '{"id": "d", "text": "pair \\ud83d\\ude00 fine"}\n', encoding="utf-8")
+    docs, errors = read_documents(p)
+    assert [d.id for d in docs] == ["a", "d"]
+    assert docs[1].text == "pair \U0001F600 fine"
+    assert [(e.line, "surrogate" in e.reason) for e in errors] == [(2, True), (3, True)]

@@ -37,3 +37,16 @@ def test_fast_path_equals_reference(codebook, parts):
     f1, d1 = cc.counts([text])
     f2, d2 = cc.counts([text], reference=True)
     assert np.array_equal(f1, f2) and np.array_equal(d1, d2)
+
+
+def test_fused_scan_gives_the_context_counts(codebook):
+    from nlp.cues import CueMatcher, cue_features
+
+    cc = CueContext(codebook)
+    texts = ["两市签署5G合作协议。华为是一家公司。", "The US sanctions on Huawei are a crackdown on 5G.", "无关。"]
+    _, _, _, framed, disputed = cue_features(CueMatcher(codebook), cc, texts)
+    dsr = codebook.index("digital_silk_road")
+    assert framed[:, dsr].tolist() == [1, 0, 0]
+    assert disputed[:, dsr].tolist() == [0, 1, 0]
+    f2, d2 = cc.counts(texts, reference=True)
+    assert np.array_equal(framed, f2) and np.array_equal(disputed, d2)

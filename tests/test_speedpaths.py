@@ -197,3 +197,175 @@ def test_make_records_equals_record_by_record(codebook):
                 "silk_road": str(cats[i]), "storytelling": bool(story[i]),
                 "probs": {lid: round(float(p), 4) for lid, p in zip(codebook.label_ids, P[i])}, "model": "m"}
         assert json.dumps(r) == json.dumps(want)
+
+
+# ---- one fused scan for cue counts and cue context -------------------------------------------------
+def _fused_same(codebook, texts: list[str]) -> list[np.ndarray]:
+    from nlp.cue_context import CueContext
+
+    cm, cc = CueMatcher(codebook), CueContext(codebook)
+    got = cues_mod.cue_features(cm, cc, texts)
+    want = [*cm.all_counts(texts, reference=True), *cc.counts(texts, reference=True)]
+    assert len(got) == 5
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype == np.float32 and g.shape == w.shape
+        assert np.array_equal(g, w)
+    return got
+
+
+CONTEXT_PIECES = ["5G", "cooperation", "sanctions", "华为", "合作", "制裁", "。", ". ", "\n", "x", " ", "vaccine", "aid",
+                  "疫苗", "援助", "cooperative", "5Gs", "不", "not ", "“", "病毒", "中国病毒", "WHO", "whole", "口罩"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(CONTEXT_PIECES), max_size=30).map("".join), min_size=1, max_size=4))
+def test_fused_cue_features_equal_separate_references(codebook, texts):
+    _fused_same(codebook, texts)
+
+
+def test_fused_cue_features_exact_values(codebook):
+    texts = ["The two cities signed a 5G cooperation agreement. Huawei is a company.",
+             "The US sanctions on Huawei are a crackdown on 5G.", "", "The weather is fine."]
+    plain, hedged, counter, framed, disputed = _fused_same(codebook, texts)
+    dsr = codebook.index("digital_silk_road")
+    assert framed[:, dsr].tolist() == [1, 0, 0, 0]
+    assert disputed[:, dsr].tolist() == [0, 1, 0, 0]
+    assert plain[2].sum() == hedged[2].sum() == counter[2].sum() == 0
+    assert plain[0, dsr] >= 1
+
+
+def test_fused_cue_features_without_context_or_automaton(codebook, monkeypatch):
+    from nlp.cue_context import CueContext
+
+    texts = ["中方向世卫组织提供援助，不是“中国病毒”。", "5G cooperation. Sanctions on Huawei 5G."]
+    cm = CueMatcher(codebook)
+    three = cues_mod.cue_features(cm, None, texts)
+    assert len(three) == 3 and all(np.array_equal(a, b) for a, b in zip(three, cm.all_counts(texts, reference=True)))
+    cm2, cc2 = CueMatcher(codebook), CueContext(codebook)
+    monkeypatch.setattr(CueContext, "_automaton", None)  # no fast path: the separate passes are used
+    five = cues_mod.cue_features(cm2, cc2, texts)
+    want = [*cm.all_counts(texts, reference=True), *cc2.counts(texts, reference=True)]
+    assert all(np.array_equal(a, b) for a, b in zip(five, want))
+
+
+@pytest.mark.shared
+def test_fused_cue_features_equal_references_on_real_texts(codebook, shared_dir):
+    path = shared_dir / "corpora" / "fmprc_press_conferences" / "qa_pairs.jsonl"
+    texts = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            texts.append(json.loads(line).get("answer") or "")
+            if len(texts) >= 400:
+                break
+    got = _fused_same(codebook, texts)
+    assert got[0].sum() > 100 and got[3].sum() > 0
+
+
+# ---- orjson reading and writing -----------------------------------------------------------------------
+orjson = pytest.importorskip("orjson", reason="the fast JSON paths need orjson")
+
+
+@pytest.mark.parametrize("line", [
+    '{"id": 1, "text": "中方 \\u00e9 \\ud83d\\ude00", "x": 0.1, "y": 1e-05, "z": [1, {"a": null}]}',
+    '{"id": "a", "n": 123456789012345678901234}',          # beyond 64 bits: orjson would give a float
+    '{"id": "a", "n": [1, {"m": -99999999999999999999}]}',
+    '{"id": "a", "n": 1e300, "m": 18446744073709551615}',
+    '{"id": "a", "v": NaN, "w": Infinity}',                 # json accepts these, orjson does not
+    '{"a": 1, "a": 2}', '[1, 2]', '"text"', '12345678901234567890123', ' {"a": 1} \r\n',
+])
+def test_jsonl_loads_equals_json(line):
+    from nlp.readers import _loads
+
+    assert repr(_loads(line)) == repr(json.loads(line.rstrip("\r\n")))
+
+
+def test_jsonl_loads_rejects_lone_surrogates():
+    """A lone surrogate escape cannot become valid text: an error (record), not a crash later on."""
+    from nlp.readers import _loads
+
+    with pytest.raises(ValueError, match="lone surrogate"):
+        _loads('{"id": "\\ud800"}')
+    assert _loads('{"t": "\\ud83d\\ude00"}') == {"t": "\U0001F600"}
+
+
+@pytest.mark.parametrize("line", ['{"id": "bad", "text": ', '{"a": 1} x', '[1,]', '{"a": "\x01"}'])
+def test_jsonl_loads_errors_equal_json(line):
+    from nlp.readers import _loads
+
+    with pytest.raises(json.JSONDecodeError) as got:
+        _loads(line)
+    with pytest.raises(json.JSONDecodeError) as want:
+        json.loads(line)
+    assert type(got.value) is json.JSONDecodeError and str(got.value) == str(want.value)
+
+
+def test_prob_floats_print_alike_in_orjson_and_json():
+    for k in range(10001):
+        v = round(k / 10000, 4)
+        assert orjson.dumps(v) == json.dumps(v).encode()
+
+
+@pytest.mark.parametrize("keep_value", ["中文 \n\t\"\\ \x00\x1f\u2028 😀", None, True, 7, -(2 ** 63), 2 ** 63, 2 ** 70, 0.1, 1e-05,
+                                        1e16, float("nan"), [1, "a"], {"k": 0.5}, ("t",)])
+def test_record_bytes_equal_json_dumps(keep_value):
+    from nlp.tagging import _dumps, _record_bytes
+
+    probs = {"a": 0.0001, "b": 1.0, "c": 0.0, "d": 0.1235, "e": 0.5}
+    rec = {"id": "d1", "x": keep_value, "lang": "zh", "labels": ["a"], "silk_road": "none", "storytelling": False,
+           "probs": probs, "model": "m"}
+    assert _record_bytes([rec], ("x",), True) == [_dumps(rec).encode("utf-8")]
+    assert _record_bytes([rec], ("x",), False) == [_dumps(rec).encode("utf-8")]
+
+
+MIXED_CUES = {
+    0: {"zh": ("5g网络", "网络", "病毒"), "en": ("5g", "k virus", "virus")},
+    5: {"zh": ("中 a", "援助"), "en": ("a", "aid", "i̇d")},  # "İd".lower() is "i̇d": lower() changes the length
+}
+
+
+def _mixed_codebook(codebook):
+    labels = []
+    for j, lab in enumerate(codebook.labels):
+        labels.append(dataclasses.replace(lab, cues=MappingProxyType(dict(MIXED_CUES.get(j, {}))),
+                                          counter_cues=MappingProxyType({"en": ("virus",)} if j == 5 else {})))
+    return dataclasses.replace(codebook, labels=tuple(labels))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(["5G", "网络", "5g网络", "\u212a virus", "K", "İd", "İ", "a", " ", "中", "援助", "aid",
+                                          "virus", "。", "合作", "cooperation", "x"]), max_size=25).map("".join),
+                min_size=1, max_size=4))
+def test_fused_cue_features_mixed_script_phrases(codebook, texts):
+    """Phrases mixing ASCII and Han go to the non-ASCII automaton; ASCII ones are searched in ASCII runs only."""
+    _fused_same(_mixed_codebook(codebook), texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(0, 2 ** 40), max_size=300), st.lists(st.integers(0, 2 ** 40), max_size=200))
+def test_key_table_equals_dict(keys, queries):
+    from nlp.features import _KeyTable
+
+    keys = sorted(keys)
+    vals = {k: i * 7 for i, k in enumerate(keys)}
+    table = _KeyTable(np.array(keys, dtype=np.int64), np.array([vals[k] for k in keys], dtype=np.int64))
+    q = queries + keys[:50]
+    got = table.lookup(np.array(q, dtype=np.int64))
+    assert got.tolist() == [vals.get(k, -1) for k in q]
+    assert len(table) == len(keys)
+
+
+def test_key_table_collisions():
+    from nlp.features import _KeyTable
+
+    keys = np.arange(0, 5000 * 1024, 1024, dtype=np.int64)  # many keys, regular spacing
+    table = _KeyTable(keys, keys // 1024)
+    got = table.lookup(np.concatenate([keys, keys + 1]))
+    assert got[:5000].tolist() == list(range(5000)) and (got[5000:] == -1).all()
+
+
+def test_record_bytes_with_odd_ids_and_probs():
+    from nlp.tagging import _dumps, _record_bytes
+
+    recs = [{"id": i, "lang": "en", "labels": [], "silk_road": "none", "storytelling": False, "probs": p, "model": "m"}
+            for i, p in [(2 ** 70, {"a": 0.5}), ("x", {"a": float("nan")}), ("y", {"a": -0.0}), ("z", {"a": 1e-05})]]
+    assert _record_bytes(recs, (), True) == [_dumps(r).encode("utf-8") for r in recs]

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from nlp.classifiers.base import ModelError, TextClassifier, as_texts
 from nlp.cue_context import CueContext
-from nlp.cues import CueMatcher
+from nlp.cues import CueMatcher, cue_features
 from nlp.features import TfidfFeaturizer
 
 __all__ = ["LinearClassifier"]
@@ -122,10 +122,8 @@ class LinearClassifier(TextClassifier):
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)
         if self.cue_weight:
-            plain, hedged, counter = self._cue_matcher().all_counts(texts)
-            blocks = [plain, hedged, counter]
-            if self.cue_context:
-                blocks.extend(self._cue_context().counts(texts))
+            # one Aho-Corasick pass per text for cue, counter-cue and frame-cue counts
+            blocks = cue_features(self._cue_matcher(), self._cue_context() if self.cue_context else None, texts)
             cues = np.log1p(np.hstack(blocks)) * float(self.cue_weight)
             X = sp.hstack([X, sp.csr_matrix(cues.astype(np.float32))], format="csr")
         return X
