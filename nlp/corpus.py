@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Document", "ErrorRecord", "GoldError", "iter_records", "read_documents", "write_jsonl",
-    "write_errors", "to_dataset", "from_dataset", "read_gold", "FORMATS",
+    "write_errors", "file_sha256", "to_dataset", "from_dataset", "read_gold", "FORMATS",
 ]
 
 
@@ -340,6 +340,17 @@ def write_jsonl(records: Iterable[Any], path: str | os.PathLike) -> int:
             pass
         raise
     return n
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (recorded in model cards and output metadata)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_errors(errors: Iterable[ErrorRecord], path: str | os.PathLike) -> int:

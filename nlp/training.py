@@ -8,7 +8,6 @@ ceiling (coder A vs coder B). All figures in a card come from this code path.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import Counter
@@ -52,17 +51,10 @@ def genre_weights(genres: Sequence[str], *, power: float = 0.5) -> tuple[np.ndar
     return w * scale, {g: round(raw[g] * scale, 3) for g in sorted(raw)}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def load_training_data(paths: Sequence[str | Path], codebook: Codebook):
     """Read gold files → (docs, Y, coders, summary). Coder matrices are kept only if every file has them."""
-    from nlp.corpus import read_gold
+    from nlp.corpus import file_sha256, read_gold
 
     docs, Ys, coder_parts, files = [], [], [], []
     for p in paths:
@@ -72,7 +64,7 @@ def load_training_data(paths: Sequence[str | Path], codebook: Codebook):
         docs += d
         Ys.append(Y)
         coder_parts.append(coders)
-        files.append({"path": str(p), "n_docs": len(d), "sha256": _sha256(Path(p))})
+        files.append({"path": str(p), "n_docs": len(d), "sha256": file_sha256(p)})
     Y = np.vstack(Ys) if Ys else np.zeros((0, codebook.n_labels), dtype=np.int8)
     common = set.intersection(*(set(c) for c in coder_parts)) if coder_parts else set()
     coders = {k: np.vstack([c[k] for c in coder_parts]) for k in sorted(common)}
@@ -88,32 +80,35 @@ def load_training_data(paths: Sequence[str | Path], codebook: Codebook):
 
 
 def score(Y: np.ndarray, Yp: np.ndarray, labels: Sequence[str]) -> dict:
-    """Per-label precision/recall/F1/support and micro/macro F1 (labels with no gold positive and
-    no prediction are left out of the macro average)."""
-    from sklearn.metrics import f1_score, precision_recall_fscore_support
+    """Per-label precision/recall/F1/support and micro/macro F1, rounded for model cards.
 
-    idx = list(range(len(labels)))
-    p, r, f, s = precision_recall_fscore_support(Y, Yp, labels=idx, zero_division=0)
-    present = (Y.sum(axis=0) > 0) | (Yp.sum(axis=0) > 0)
+    Built on :func:`nlp.evaluation.metrics.per_label_metrics`; unlike its macro average, labels with
+    no gold positive and no prediction (e.g. R3 among tweets) are left out of the macro here, so that
+    per-genre figures are not dragged down by labels a genre never has.
+    """
+    from nlp.evaluation.metrics import overall_metrics, per_label_metrics
+
+    rows = per_label_metrics(Y, Yp, labels)
+    present = [r for r in rows if r["support"] or r["predicted"]]
     return {
         "n_docs": int(len(Y)),
-        "per_label": {lid: {"precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4),
-                            "f1": round(float(f[j]), 4), "support": int(s[j])} for j, lid in enumerate(labels)},
-        "macro_f1": round(float(f[present].mean()), 4) if present.any() else None,
-        "micro_f1": round(float(f1_score(Y, Yp, average="micro", zero_division=0)), 4),
+        "per_label": {r["label"]: {"precision": round(r["precision"], 4), "recall": round(r["recall"], 4),
+                                   "f1": round(r["f1"], 4), "support": r["support"]} for r in rows},
+        "macro_f1": round(float(np.mean([r["f1"] for r in present])), 4) if present else None,
+        "micro_f1": round(overall_metrics(Y, Yp)["micro_f1"], 4),
     }
 
 
 def human_agreement(A: np.ndarray, B: np.ndarray, labels: Sequence[str]) -> dict:
-    """Coder B against coder A: F1 and Cohen's kappa per label (the human ceiling)."""
-    from sklearn.metrics import cohen_kappa_score
+    """Coder B against coder A: F1 and Cohen's kappa per label (the human ceiling), via
+    :func:`nlp.evaluation.agreement.pair_agreement`; an undefined kappa is ``None``."""
+    from nlp.evaluation.agreement import pair_agreement
 
-    s = score(A, B, labels)
-    out = {lid: {"f1": s["per_label"][lid]["f1"],
-                 "kappa": round(float(cohen_kappa_score(A[:, j], B[:, j], labels=[0, 1])), 4)
-                 if (A[:, j].any() or B[:, j].any()) else None}
-           for j, lid in enumerate(labels)}
-    out["macro_f1"] = s["macro_f1"]
+    per = pair_agreement(A, B, labels)["per_label"]
+    out = {lid: {"f1": round(per[lid]["f1"], 4),
+                 "kappa": None if np.isnan(per[lid]["kappa"]) else round(per[lid]["kappa"], 4)}
+           for lid in labels}
+    out["macro_f1"] = score(A, B, labels)["macro_f1"]
     return out
 
 

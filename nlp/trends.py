@@ -38,7 +38,6 @@ is written in its own ``smoothed`` column and never replaces the raw ``value``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import re
@@ -712,13 +711,6 @@ def write_trend_csv(result: TrendResult, path: str | Path) -> Path:
     return p
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def build_trend_report(tagged: str | Path, out_dir: str | Path, codebook: Codebook, *,
                        events: str | Path | None = None, plots: bool = True, **options: Any) -> TrendResult:
@@ -751,8 +743,9 @@ def build_trend_report(tagged: str | Path, out_dir: str | Path, codebook: Codebo
 
         written += plot_trends(result, out, events=ev)
     from nlp import __version__
+    from nlp.corpus import file_sha256
 
-    meta = {"input": str(tagged), "input_sha256": _sha256(tagged), "codebook": codebook.to_dict(),
+    meta = {"input": str(tagged), "input_sha256": file_sha256(tagged), "codebook": codebook.to_dict(),
             "options": result.options, "events": str(events) if events else None, "counts": result.counts,
             "models": result.models, "periods": [result.periods[0], result.periods[-1]] if result.periods else [],
             "groups": result.groups, "silkframe": __version__,
