@@ -452,16 +452,21 @@ def _as_str(v: Any) -> str | None:
     return json.dumps(v, ensure_ascii=False, default=_json_default) if isinstance(v, (list, dict)) else str(v)
 
 
+def _concat_chunks(parts: Path, n_chunks: int, which: int, dest: Path) -> None:
+    """Copy chunk files (``which`` 0 = records, 1 = errors) in chunk order into ``dest``, fsynced."""
+    with open(dest, "wb") as fo:
+        for i in range(n_chunks):
+            with open(_chunk_paths(parts, i)[which], "rb") as f:
+                shutil.copyfileobj(f, fo)
+        fo.flush()
+        os.fsync(fo.fileno())
+
+
 def _merge(parts: Path, n_chunks: int, out: Path, fmt: str, label_ids: Sequence[str], keep: Sequence[str]) -> None:
     """Concatenate the chunk files, in chunk order, into ``out`` and ``OUT.errors.jsonl`` (atomically)."""
     err_path = Path(str(out) + ".errors.jsonl")
     tmp_err = err_path.with_name(err_path.name + ".tmp")
-    with open(tmp_err, "wb") as fe:
-        for i in range(n_chunks):
-            with open(_chunk_paths(parts, i)[1], "rb") as f:
-                shutil.copyfileobj(f, fe)
-        fe.flush()
-        os.fsync(fe.fileno())
+    _concat_chunks(parts, n_chunks, 1, tmp_err)
 
     def records() -> Iterator[dict]:
         from nlp.readers import _loads  # json.loads results, through orjson when installed
@@ -474,12 +479,7 @@ def _merge(parts: Path, n_chunks: int, out: Path, fmt: str, label_ids: Sequence[
     base = output_columns(label_ids, keep)
     tmp = out.with_name(out.name + ".tmp")
     if fmt == "jsonl":
-        with open(tmp, "wb") as fo:
-            for i in range(n_chunks):
-                with open(_chunk_paths(parts, i)[0], "rb") as f:
-                    shutil.copyfileobj(f, fo)
-            fo.flush()
-            os.fsync(fo.fileno())
+        _concat_chunks(parts, n_chunks, 0, tmp)
     elif fmt == "csv":
         with open(tmp, "w", encoding="utf-8", newline="") as fo:
             writer = None
