@@ -179,7 +179,8 @@ def _read_raw(path: Path) -> dict:
     else:
         import yaml  # local: keeps `import nlp` light
 
-        data = yaml.safe_load(text)
+        # LibYAML's C loader when PyYAML has it (the wheels do): same result, ~10x faster
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         _fail(str(path), "top level must be a mapping with 'name', 'version' and 'labels'")
     return data

@@ -183,7 +183,7 @@ class _Mapper:
                 doc_id = str(rid)
             text = f.get(tf)
             used = self._used
-            std = {k: _meta_str(f.get(src)) for k, src in self._std_items}
+            std = {k: None if (v := f.get(src)) is None else _meta_str(v) for k, src in self._std_items}
             meta = {k: v for k, v in f.items() if k not in used}
         if not isinstance(text, str) or not text.strip():
             what = ("is missing" if tf not in f else "is null" if text is None else
@@ -204,19 +204,20 @@ class _Mapper:
 
 def _map_stream(items: Iterable[RawRecord | RawError], mapper: _Mapper,
                 dedupe: bool) -> Iterator[Document | ErrorRecord]:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple] = {}
     for item in items:
         if isinstance(item, RawError):
             yield ErrorRecord(item.file, item.line, item.id, item.reason)
             continue
         rec = mapper(item)
         if dedupe and isinstance(rec, Document):
-            where = seen.get(rec.id)
-            if where is not None:
+            first = seen.get(rec.id)
+            if first is not None:
+                where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
                 rec = ErrorRecord(rec.file or "", rec.line, rec.id,
                                   f"duplicate id {rec.id!r} (first seen at {where})")
             else:
-                seen[rec.id] = rec.file if rec.line is None else f"{rec.file}:{rec.line}"
+                seen[rec.id] = (rec.file, rec.line)  # formatted only for a duplicate
         yield rec
 
 

@@ -76,6 +76,23 @@ class _KeyTable:
         return out
 
 
+class _RawTokenIds(dict):
+    """Token → id, for :meth:`nlp.tokenizer.BilingualTokenizer.raw_tokens` output: a token
+    outside the vocabulary gets -2 when ``tokenize`` would have dropped it
+    (:func:`nlp.tokenizer.dropped_token`), else -1 (an unknown word). -2 answers are remembered
+    (there are only so many characters); -1 answers are not (unknown words are unbounded)."""
+
+    __slots__ = ()
+
+    def __missing__(self, tok: str) -> int:
+        from nlp.tokenizer import dropped_token
+
+        if dropped_token(tok):
+            self[tok] = -2
+            return -2
+        return -1
+
+
 class TfidfFeaturizer:
     """Bilingual TF-IDF featurizer.
 
@@ -242,7 +259,20 @@ class TfidfFeaturizer:
         extra: list[int] = []
         extra_lens: list[int] = []
         subs = self.latin_ngrams[0] > 0 or self.char_ngrams[0] > 0
-        for t in texts:
+        raw = None
+        if not subs and not getattr(self.tokenizer, "has_stopwords", True):
+            # fused path: the tokenizer skips its punctuation filter and the id lookup drops
+            # those tokens (id -2, removed below), one pass over the tokens instead of two
+            raw = self.tokenizer.raw_tokens
+            raw_ids = self.__dict__.get("_raw_ids")
+            if raw_ids is None or raw_ids[0] is not index:
+                raw_ids = self._raw_ids = (index, _RawTokenIds(index))
+            getitem = raw_ids[1].__getitem__
+            for t in texts:
+                toks = raw(t)
+                ids.extend(map(getitem, toks))
+                lens.append(len(toks))
+        for t in (() if raw is not None else texts):
             toks = self.tokenizer(t)
             ids.extend(map(get, toks, repeat(-1)))
             lens.append(len(toks))
@@ -256,6 +286,10 @@ class TfidfFeaturizer:
         n = len(lens)
         tid = np.fromiter(ids, dtype=np.int64, count=len(ids))
         doc = np.repeat(np.arange(n), lens)
+        if raw is not None:
+            kept = tid != -2
+            if not kept.all():
+                tid, doc = tid[kept], doc[kept]
         wc = wcol[tid]  # id -1 reads the last slot (-1)
         rows, cols = [doc], [wc]
         if self.word_ngrams >= 2 and len(tid) > 1 and len(btable):

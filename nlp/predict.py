@@ -4,7 +4,6 @@ The record schema is the one ``silkframe tag`` writes (see :mod:`nlp.tagging`).
 """
 from __future__ import annotations
 
-from itertools import repeat
 from pathlib import Path
 from typing import Sequence
 
@@ -12,7 +11,28 @@ import numpy as np
 
 from nlp.codebook import Codebook
 
-__all__ = ["predict_records", "make_records", "render_table"]
+__all__ = ["predict_records", "make_records", "render_table", "round4"]
+
+
+def round4(P) -> np.ndarray:
+    """``round(float(p), 4)`` of every value, as a float64 array, computed with numpy.
+
+    ``rint(p * 1e4) / 1e4`` is Python's correctly rounded ``round(p, 4)`` unless ``p * 1e4``
+    lies within rounding error of a half (then the product's error may pick the other side)
+    or ``p`` is too large for the product to be exact enough: those few values take Python's
+    ``round``. (Both results are then the float nearest the same 4-decimal number: the division
+    of two exact integers is correctly rounded.)
+    """
+    P = np.asarray(P, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = P * 1e4
+        out = np.rint(scaled) / 1e4
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+        unsure = near_half | ~(np.abs(P) < 1e9)
+    if unsure.any():
+        idx = np.nonzero(unsure)
+        out[idx] = [round(v, 4) for v in P[idx].tolist()]
+    return out
 
 
 def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Codebook, *, model_name: str,
@@ -20,27 +40,29 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
     """Output records: id, kept fields, detected language, labels, Silk Road category, storytelling flag, probabilities."""
     from nlp.text import detect_lang
 
-    cats = codebook.silk_road_category(Yhat).tolist() if len(Yhat) else []
-    story = codebook.storytelling_flag(Yhat).tolist() if len(Yhat) else []
+    cats = [str(c) for c in codebook.silk_road_category(Yhat).tolist()] if len(Yhat) else []
+    story = [bool(v) for v in codebook.storytelling_flag(Yhat).tolist()] if len(Yhat) else []
     label_ids = codebook.label_ids
     labels = [[lid for lid, v in zip(label_ids, row) if v] for row in np.asarray(Yhat).tolist()]
-    probs = np.asarray(P).tolist()  # Python floats (float(p) of each value), converted at C speed
+    probs = round4(P).tolist()
     keep = tuple(keep)
     out = []
     append = out.append
+    # one dict display per record (faster than item by item); key order is the schema's order
     for d, lab, cat, st, p in zip(docs, labels, cats, story, probs):
-        rec = {"id": d.id}
-        for k in keep:
-            v = getattr(d, k, None)
-            if v is None:
-                v = d.meta.get(k)
-            rec[k] = v
-        rec["lang"] = detect_lang(d.text)
-        rec["labels"] = lab
-        rec["silk_road"] = str(cat)
-        rec["storytelling"] = bool(st)
-        rec["probs"] = dict(zip(label_ids, map(round, p, repeat(4))))
-        rec["model"] = model_name
+        pr = dict(zip(label_ids, p))
+        if keep:
+            rec = {"id": d.id}
+            for k in keep:
+                v = getattr(d, k, None)
+                if v is None:
+                    v = d.meta.get(k)
+                rec[k] = v
+            rec.update(lang=detect_lang(d.text), labels=lab, silk_road=cat, storytelling=st, probs=pr,
+                       model=model_name)
+        else:
+            rec = {"id": d.id, "lang": detect_lang(d.text), "labels": lab, "silk_road": cat, "storytelling": st,
+                   "probs": pr, "model": model_name}
         append(rec)
     return out
 

@@ -309,7 +309,20 @@ def _has_huge_float(obj: Any) -> bool:
 
 def _read_jsonl(src: _ByteSource, name: str) -> Iterator[Item]:
     decode = _decoder(src.encoding)
+    # UTF-8 input: orjson parses the bytes directly (it checks UTF-8 as strictly as the codec);
+    # any line it refuses, or that needs a closer look, takes the path below, so records and
+    # error messages are the same either way
+    fast = _orjson.loads if _orjson is not None and codecs.lookup(src.encoding).name in ("utf-8", "utf-8-sig") else None
     for lineno, raw in enumerate(src.lines(), start=1):
+        if fast is not None:
+            try:
+                obj = fast(raw)
+            except _orjson.JSONDecodeError:
+                pass
+            else:
+                if type(obj) is dict and not _has_huge_float(obj):
+                    yield RawRecord(name, lineno, obj, _derived_id(name, lineno))
+                    continue
         if not raw.strip():
             continue
         try:

@@ -144,13 +144,23 @@ def tag_chunk(items: Sequence, opts: dict) -> tuple[list[dict], list[dict]]:
     Returns (tagged records, error records as dicts), each in input order. Pure given the model,
     and used by every engine, so every engine gives the same records.
     """
+    recs, errors, _ = _tag(items, opts)
+    return recs, errors
+
+
+def _tag(items: Sequence, opts: dict) -> tuple[list[dict], list[dict], bool]:
+    """:func:`tag_chunk` plus whether every probability lies in [0, 1] (no NaN): checked once on
+    the matrix, it tells :func:`_record_bytes` that every record's probabilities print alike in
+    ``orjson`` and ``json``."""
+    import numpy as np
+
     from nlp.predict import make_records
 
     model, cb, gaz = _worker_state(opts)
     docs = [it for it in items if not _is_error(it)]
     errors = [it.to_dict() for it in items if _is_error(it)]
     if not docs:
-        return [], errors
+        return [], errors, True
     P = model.predict_proba(docs)
     Y = model.decide(P)
     recs = make_records(docs, P, Y, cb, model_name=model.name, keep=tuple(opts.get("keep") or ()))
@@ -159,7 +169,9 @@ def tag_chunk(items: Sequence, opts: dict) -> tuple[list[dict], list[dict]]:
 
         for r, d in zip(recs, docs):
             r.update(extract_fields(d, gaz))
-    return recs, errors
+    P = np.asarray(P)
+    probs_ok = bool(P.dtype.kind == "f" and ((P >= 0.0) & (P <= 1.0)).all())
+    return recs, errors, probs_ok
 
 
 def _json_default(o: Any) -> Any:
@@ -186,13 +198,15 @@ except ImportError:  # optional speed-up
 _INT64 = (-(2 ** 63), 2 ** 63)
 
 
-def _orjson_safe(r: dict, keep: Sequence[str]) -> bool:
+def _orjson_safe(r: dict, keep: Sequence[str], probs_checked: bool = False) -> bool:
     """Does ``orjson.dumps(r)`` give exactly the bytes of :func:`_dumps`?
 
     Yes for a tagging record whose id is a str, whose kept fields are str, None, bool or 64-bit
     int, and whose probabilities are 4-decimal values in [0, 1]: those print alike in both
     (checked for all 10,001 of them), as do strings (every code point checked). Other floats
     (orjson prints 1e-05 as 0.00001), NaN (null), big ints, lists and dicts go through ``json``.
+    ``probs_checked``: the caller checked the probability matrix already (values in [0, 1], so
+    ``round(p, 4)`` of them are such 4-decimal floats).
     """
     if type(r.get("id")) is not str:
         return False
@@ -201,20 +215,22 @@ def _orjson_safe(r: dict, keep: Sequence[str]) -> bool:
         t = type(v)
         if not (t is str or v is None or t is bool or (t is int and _INT64[0] <= v < _INT64[1])):
             return False
+    if probs_checked:
+        return True
     for v in r["probs"].values():
         if not (type(v) is float and 0.0 <= v <= 1.0 and round(v, 4) == v):
             return False
     return True
 
 
-def _record_bytes(recs: list[dict], keep: Sequence[str], fast: bool) -> list[bytes]:
+def _record_bytes(recs: list[dict], keep: Sequence[str], fast: bool, probs_checked: bool = False) -> list[bytes]:
     """Records as UTF-8 JSON lines (no newline), byte-identical to ``_dumps(r).encode()``."""
     if not fast or _orjson is None:
         return [_dumps(r).encode("utf-8") for r in recs]
     out = []
     dumps = _orjson.dumps
     for r in recs:
-        if _orjson_safe(r, keep):
+        if _orjson_safe(r, keep, probs_checked):
             try:
                 out.append(dumps(r))
                 continue
@@ -236,8 +252,8 @@ def _tag_and_write(i: int, items: Sequence, opts: dict, parts: str) -> tuple[int
 
     The same bytes as writing :func:`tag_chunk_lines`, serialised with ``orjson`` where that
     gives identical bytes (see :func:`_orjson_safe`)."""
-    recs, errs = tag_chunk(items, opts)
-    rec_lines = _record_bytes(recs, tuple(opts.get("keep") or ()), fast=not opts.get("extract"))
+    recs, errs, probs_ok = _tag(items, opts)
+    rec_lines = _record_bytes(recs, tuple(opts.get("keep") or ()), fast=not opts.get("extract"), probs_checked=probs_ok)
     err_lines = [_dumps(e).encode("utf-8") for e in errs]
     _write_chunk(Path(parts), i, rec_lines, err_lines)
     return i, len(rec_lines), len(err_lines)

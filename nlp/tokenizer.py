@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["BilingualTokenizer", "DictEntry", "read_dictionary", "read_stopwords",
-           "default_dict_dir", "default_user_dicts", "tokenize_files", "DEFAULT_FREQ", "ENGINES"]
+           "default_dict_dir", "default_user_dicts", "tokenize_files", "dropped_token", "DEFAULT_FREQ", "ENGINES"]
 
 #: Segmentation engines: ``rjieba`` (Rust, fast, default) and ``jieba`` (pure Python reference).
 ENGINES = ("rjieba", "jieba")
@@ -109,6 +109,16 @@ _BLANK_SYMBOLS = ".-%+#&_"
 _BLANK_SET = frozenset(_BLANK_SYMBOLS)
 # Tokens kept from the segmenter: those with a letter or digit (punctuation and whitespace go).
 _isalnum = str.isalnum
+
+
+def dropped_token(token: str) -> bool:
+    """Is ``token``, from :meth:`BilingualTokenizer.raw_tokens`, one that ``tokenize`` drops?
+
+    True for ``"\\r\\n"`` and for one character that is not alphanumeric, unless it lies in the
+    supplementary Han range U+20000-U+3134F that the word regex keeps whole (unassigned code
+    points there are not alphanumeric; the segmenter never sees that range).
+    """
+    return token == "\r\n" or (len(token) == 1 and not token.isalnum() and not ("\U00020000" <= token <= "\U0003134f"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +350,7 @@ class BilingualTokenizer:
         entries = tuple(merged.values())
         with _BUILD_LOCK:
             cut = _build_segmenter(self.engine, entries)
-        return {"cut": cut, "split": _word_split().split, "stopwords": self._stopword_set(), "files": files,
+        return {"cut": cut, "split": _word_split().split, "findall": _word_split().findall, "stopwords": self._stopword_set(), "files": files,
                 "dict_sha256": _entries_sha256(files)}
 
     @property
@@ -367,8 +377,7 @@ class BilingualTokenizer:
             # Every ASCII character that is not part of a word is punctuation or whitespace, so
             # the words are all the tokens: no segmenter call. Lower-casing ASCII text first
             # keeps every character's class, so the regex finds the same words.
-            parts = st["split"](text.lower() if self.lowercase else text)
-            kept = [w for w in parts[1::2] if w not in _BLANK_SET]
+            kept = [w for w in st["findall"](text.lower() if self.lowercase else text) if w not in _BLANK_SET]
             sw = st["stopwords"]
             return [t for t in kept if t not in sw] if sw else kept
         cut, hmm = st["cut"], self.hmm
@@ -396,6 +405,44 @@ class BilingualTokenizer:
         return kept
 
     __call__ = tokenize
+
+    @property
+    def has_stopwords(self) -> bool:
+        """Does :meth:`tokenize` remove stopwords?"""
+        return bool(self._st["stopwords"])
+
+    def raw_tokens(self, text: str) -> list[str]:
+        """:meth:`tokenize` before its last filter: the same tokens in the same order, with the
+        segmenter's punctuation and whitespace tokens and the blank symbols still in, and no
+        stopword removal. For callers that look every token up anyway (the featurizer): they
+        drop the extra tokens through that lookup instead of a second pass here.
+
+        Every extra token is one non-alphanumeric character or ``"\\r\\n"`` (jieba and jieba-rs
+        emit non-Han text one character at a time, whitespace as ``\\s`` or ``\\r\\n``), while
+        every kept token of one character is alphanumeric or a supplementary-plane Han-range
+        character (which only the word regex emits), so
+        ``[t for t in raw_tokens(x) if not dropped_token(t)] == tokenize(x)`` for a tokenizer
+        without stopwords (``tests/test_tokenizer.py`` checks it with both engines).
+        """
+        st = self.__dict__.get("_state") or self._st
+        if text.isascii():
+            return st["findall"](text.lower() if self.lowercase else text)
+        cut, hmm = st["cut"], self.hmm
+        parts = st["split"](text)
+        if len(parts) == 1:
+            return cut(text, hmm)
+        toks: list[str] = []
+        extend, append = toks.extend, toks.append
+        lower = self.lowercase
+        it = iter(parts)
+        for seg, word in zip(it, it):
+            if not seg.isascii():
+                extend(cut(seg, hmm))
+            append(word.lower() if lower else word)
+        seg = parts[-1]
+        if not seg.isascii():
+            extend(cut(seg, hmm))
+        return toks
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         """:meth:`tokenize` for each text."""

@@ -369,3 +369,79 @@ def test_record_bytes_with_odd_ids_and_probs():
     recs = [{"id": i, "lang": "en", "labels": [], "silk_road": "none", "storytelling": False, "probs": p, "model": "m"}
             for i, p in [(2 ** 70, {"a": 0.5}), ("x", {"a": float("nan")}), ("y", {"a": -0.0}), ("z", {"a": 1e-05})]]
     assert _record_bytes(recs, (), True) == [_dumps(r).encode("utf-8") for r in recs]
+
+
+# ---- round 3: raw-token ids, the Rust scanner, numpy rounding, UTF-8 bytes to orjson ---------------
+RAW_TEXTS = ["中方向世卫组织提供援助，反对污名化。", "The U.S. travel ban is an overreaction; WHO said so.",
+             "健康丝绸之路 (Health Silk Road) 与 5G 合作！", "援助、援助、援助。\r\n中国 援助", "", "。。！", "𠀀\U0002fa1e㐀 x"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(RAW_TEXTS + ["援助", "中国", "aid", "，", " ", "ban", "\n"]), max_size=8)
+                .map("".join), max_size=6))
+def test_featurizer_raw_token_path_equals_tokenize_path(texts):
+    """The fused path (raw tokens, punctuation dropped through the id lookup) gives the matrix of
+    the plain path (tokenize, then look up)."""
+    from nlp.tokenizer import BilingualTokenizer
+
+    tok = BilingualTokenizer()
+    fz = TfidfFeaturizer(tok, char_ngrams=(0, 0), min_df=1).fit(RAW_TEXTS)
+    plain = TfidfFeaturizer(lambda t: tok(t), char_ngrams=(0, 0), min_df=1).fit(RAW_TEXTS)  # no raw_tokens
+    assert fz.vocabulary_ == plain.vocabulary_
+    _assert_same_csr(fz.transform(texts), plain.transform(texts))
+    assert "_raw_ids" in fz.__dict__ and "_raw_ids" not in plain.__dict__
+
+
+def test_scanner_fallback_equals_rust(codebook, monkeypatch):
+    """pyahocorasick (fallback) and ahocorasick_rs report the same phrase occurrences."""
+    import sys
+
+    pytest.importorskip("ahocorasick_rs")
+    payloads = {c: (i,) for i, c in enumerate(sorted({"病毒", "中国病毒", "毒株", "who", "who said", "aid", "5g", "5g network",
+                                                      "援助", "医疗援助", "疗援", "a", "é", "😀"}))}
+    texts = [("".join(p)) for p in (TOY_PIECES, TOY_PIECES[::-1], TOY_PIECES[::3] * 3)] + ["", "who said aid", "中国病毒株"]
+    scan_rs, pay_rs = cues_mod._scanner(payloads)
+    monkeypatch.setitem(sys.modules, "ahocorasick_rs", None)  # import now fails: the fallback is built
+    scan_py, pay_py = cues_mod._scanner(payloads)
+    assert scan_rs is not scan_py and pay_rs == pay_py
+    for t in texts:
+        low = t.lower()
+        got = sorted(scan_py(low))
+        assert got == sorted(scan_rs(low))
+        for k, s, e in got:  # and they are real occurrences
+            assert low[s:e] == list(payloads)[k]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(0, 20000).map(lambda k: k / 2e4),
+                          st.integers(0, 10 ** 6).map(lambda k: (k + 0.5) / 1e4)), min_size=1, max_size=30))
+def test_round4_equals_python_round(values):
+    from nlp.predict import round4
+
+    got = round4(np.array(values)).tolist()
+    for g, v in zip(got, values):
+        want = round(v, 4)
+        assert (g != g and want != want) or (g == want and np.copysign(1, g) == np.copysign(1, want))
+
+
+def test_jsonl_bytes_path_equals_str_path(tmp_path, monkeypatch):
+    """UTF-8 lines parsed by orjson straight from bytes give the records and error records of the
+    decode-then-parse path, line for line."""
+    from nlp import readers
+    from nlp.corpus import iter_records
+
+    lines = [b'\xef\xbb\xbf{"id": "bom", "text": "first line with a BOM"}', b'{"id": "a", "text": "\xe4\xb8\xad\xe5\x9b\xbd"}\r',
+             b"", b"   ", b'{"id": "huge", "text": "x", "n": 123456789012345678901234}', b'{"id": "nan", "text": "x", "v": NaN}',
+             b'{"id": "sur", "text": "\\ud800"}', b'{"id": "pair", "text": "\\ud83d\\ude00"}', b'{"id": "bad", "text": "\xff"}',
+             b'[1, 2]', b'{"id": "cut", "text": ', b'{"id": "a", "text": "duplicate"}', b'{"id": 5, "text": "int id"}',
+             b'{"id": "e", "text": ""}', b'{"id": "nul", "text": "a\\u0000b"}']
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+
+    def run():
+        return [repr(r) for r in iter_records([str(p)])]
+
+    fast = run()
+    monkeypatch.setattr(readers, "_orjson", None)
+    assert fast == run()
+    assert len(fast) == 13  # every non-blank line: a record or an error record

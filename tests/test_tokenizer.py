@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp.tokenizer import (DEFAULT_FREQ, BilingualTokenizer, DictEntry, default_user_dicts,
-                           read_dictionary, read_stopwords, tokenize_files)
+                           dropped_token, read_dictionary, read_stopwords, tokenize_files)
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,23 @@ def test_ascii_fast_path_matches_segmenter_path(tok, text):
     # an all-ASCII text skips the segmenter; a trailing Chinese full stop forces the general path
     assert tok(text) == tok(text + "。")
     assert tok(text) == tok("。" + text)
+
+
+RAW_PIECES = ["中国", "援助", "COVID-19", "U.S.", "don't", "5G", "。", "，", "“", "”", " ", "\n", "\r\n", "\t", "-", ".",
+              "%", "_", "#", "&", "+", "é", "Привет", "😀", "\u3000", "\u0301", "ا", "ไทย", "한국", "𠀀", "㐀", "\U0002fa1e", "\U0001d400", "x", "1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(RAW_PIECES), max_size=25).map("".join)))
+def test_raw_tokens_minus_punctuation_equal_tokenize(tok, text):
+    """The featurizer's fused path relies on this: raw_tokens minus the tokens dropped_token
+    names is exactly tokenize, with both engines."""
+    raw = tok.raw_tokens(text)
+    assert [t for t in raw if not dropped_token(t)] == tok(text)
+    assert [t for t in BilingualTokenizer(engine="jieba").raw_tokens(text) if not dropped_token(t)] == tok(text)
+
+
+def test_raw_tokens_keep_the_dropped_tokens(tok):
+    assert tok.raw_tokens("中国，援助。COVID-19 & U.S.") == ["中国", "，", "援助", "。", "covid-19", "&", "u.s."]
+    assert tok("中国，援助。COVID-19 & U.S.") == ["中国", "援助", "covid-19", "u.s."]
+    assert not tok.has_stopwords and BilingualTokenizer(stopwords=["中国"]).has_stopwords
