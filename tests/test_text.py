@@ -96,3 +96,16 @@ def test_functions_never_crash(text):
 def test_normalize_t2s_idempotent_on_cjk(text):
     once = normalize(text, t2s=True)
     assert normalize(once, t2s=True) == once
+
+
+NORM_ALPHABET = (" \n\t\r\x0b\x0c\x85\u2028\u3000\xa0\u200b\ufeff\u00ad" "ab中，：？（）；！％ＡＣ１－\u0301\u3002“”ﬁ①㍿Ⅱ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=NORM_ALPHABET, max_size=30)))
+def test_fast_normalize_equals_reference_steps(text):
+    """The fast path of normalize (skip a step a C-level check shows to be a no-op; fold common
+    full-width punctuation before NFKC) gives exactly the plain steps' result."""
+    from nlp.text import _normalize_reference
+
+    assert normalize(text) == _normalize_reference(text)

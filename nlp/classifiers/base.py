@@ -37,18 +37,23 @@ class ModelError(RuntimeError):
 
 
 def as_texts(docs: Iterable[Any]) -> list[str]:
-    """Documents → the strings a model reads: ``title`` and ``text`` joined (or the string itself)."""
+    """Documents → the strings a model reads: ``title`` and ``text`` joined (or the string
+    itself), in the canonical form of :func:`nlp.text.normalize` (full-width forms folded,
+    zero-width and control characters removed, whitespace tidied), for training and prediction
+    alike."""
+    from nlp.text import normalize
+
     out = []
     for d in docs:
         if isinstance(d, str):
-            out.append(d)
+            out.append(normalize(d))
             continue
         title = getattr(d, "title", None)
         text = getattr(d, "text", None)
         if text is None and isinstance(d, dict):
             title, text = d.get("title"), d.get("text")
         text = text or ""
-        out.append(f"{title}\n{text}" if title and title not in text[:200] else text)
+        out.append(normalize(f"{title}\n{text}" if title and title not in text[:200] else text))
     return out
 
 

@@ -25,16 +25,19 @@ MAX_TITLE_SHARE = 0.25
 def split_title(doc: Any) -> tuple[str, str]:
     """A document → ``(title, body)``; strings and title-less documents give an empty title.
 
-    A title already repeated at the start of the body is not repeated again.
+    A title already repeated at the start of the body is not repeated again. Both parts are in
+    the canonical form of :func:`nlp.text.normalize`, as for every model.
     """
+    from nlp.text import normalize
+
     if isinstance(doc, str):
-        return "", doc
+        return "", normalize(doc)
     if isinstance(doc, dict):
         title, text = doc.get("title"), doc.get("text")
     else:
         title, text = getattr(doc, "title", None), getattr(doc, "text", None)
-    title = (title or "").strip()
-    text = text or ""
+    title = normalize(title or "")
+    text = normalize(text or "")
     if title and title in text[:200]:
         title = ""
     return title, text
