@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from nlp.tokenizer import dropped_token as _dropped_token
+
 __all__ = ["TfidfFeaturizer"]
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -79,18 +81,16 @@ class _KeyTable:
 class _RawTokenIds(dict):
     """Token → id, for :meth:`nlp.tokenizer.BilingualTokenizer.raw_tokens` output: a token
     outside the vocabulary gets -2 when ``tokenize`` would have dropped it
-    (:func:`nlp.tokenizer.dropped_token`), else -1 (an unknown word). -2 answers are remembered
-    (there are only so many characters); -1 answers are not (unknown words are unbounded)."""
+    (:func:`nlp.tokenizer.dropped_token`), else -1 (an unknown word). Answers for unknown tokens
+    are remembered, so each costs one Python call per featurizer; :meth:`TfidfFeaturizer.transform`
+    starts afresh when more than :data:`MAX_REMEMBERED` have piled up."""
 
     __slots__ = ()
+    MAX_REMEMBERED = 200_000
 
     def __missing__(self, tok: str) -> int:
-        from nlp.tokenizer import dropped_token
-
-        if dropped_token(tok):
-            self[tok] = -2
-            return -2
-        return -1
+        v = self[tok] = -2 if _dropped_token(tok) else -1
+        return v
 
 
 class TfidfFeaturizer:
@@ -265,7 +265,7 @@ class TfidfFeaturizer:
             # those tokens (id -2, removed below), one pass over the tokens instead of two
             raw = self.tokenizer.raw_tokens
             raw_ids = self.__dict__.get("_raw_ids")
-            if raw_ids is None or raw_ids[0] is not index:
+            if raw_ids is None or raw_ids[0] is not index or len(raw_ids[1]) > len(index) + _RawTokenIds.MAX_REMEMBERED:
                 raw_ids = self._raw_ids = (index, _RawTokenIds(index))
             getitem = raw_ids[1].__getitem__
             for t in texts:

@@ -51,16 +51,23 @@ _TRANSLATE = _build_translation()
 _TRANSLATED = re.compile("[" + "".join(re.escape(chr(c)) for c, v in sorted(_TRANSLATE.items()) if v != chr(c)) + "]")
 # full-width punctuation common in Chinese text and its NFKC image (its NFKD decomposition)
 _WIDE_PUNCT = tuple((w, unicodedata.normalize("NFKC", w)) for w in "，：？（）；！％")
-# whitespace _clean_whitespace would change: another space character, or one of _SPACE_PAIRS
-# (leading and trailing spaces and newlines are checked separately)
+# whitespace _clean_whitespace would change: another space character (or two spaces, a space
+# beside a newline, three newlines, a leading or trailing one: substring tests, below)
 _OTHER_SPACE = re.compile(r"[^\S \n]")
-_SPACE_PAIRS = ("  ", " \n", "\n ", "\n\n\n")
 
 
-def _needs_space_cleanup(text: str) -> bool:
-    """Would :func:`_clean_whitespace` change ``text``? (substring tests and one character class)"""
-    return (text[:1] in (" ", "\n") or text[-1:] in (" ", "\n") or any(p in text for p in _SPACE_PAIRS)
-            or _OTHER_SPACE.search(text) is not None)
+# either kind of character: one scan tells whether a text has none of both (the usual case)
+_ODD_CHAR = re.compile(_TRANSLATED.pattern[:-1] + "".join(
+    re.escape(chr(c)) for c in range(0x3001) if _OTHER_SPACE.match(chr(c))) + "]")  # (no space above U+3000)
+
+
+def _needs_space_cleanup(text: str, other_spaces: bool = True) -> bool:
+    """Would :func:`_clean_whitespace` change ``text``? (substring tests, and one character class
+    unless ``other_spaces`` is False: the caller knows the text has no other space character)"""
+    return (text[:1] in (" ", "\n") or text[-1:] in (" ", "\n") or "  " in text or " \n" in text
+            or "\n " in text or "\n\n\n" in text or (other_spaces and _OTHER_SPACE.search(text) is not None))
+
+
 _CRLF = re.compile(r"\r\n")
 _SPACES = re.compile(r"[^\S\n]+")          # any whitespace except newline
 _EDGE_SPACES = re.compile(r" *\n *")       # spaces around a newline
@@ -121,7 +128,10 @@ def normalize(text: str, *, t2s: bool = False) -> str:
     # change nothing (~10x faster on typical Chinese text; tests/test_text.py checks equality).
     if "\r\n" in text:
         text = _CRLF.sub("\n", text)
-    if _TRANSLATED.search(text):
+    # NFKC turns no character into a space other than " " (checked for every code point) and the
+    # translation gives only " " and "\n", so a text without odd characters never gets any
+    odd = _ODD_CHAR.search(text) is not None
+    if odd and _TRANSLATED.search(text):
         text = text.translate(_TRANSLATE)
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         # the common full-width punctuation of Chinese text, replaced by its NFKC image first
@@ -135,7 +145,7 @@ def normalize(text: str, *, t2s: bool = False) -> str:
         # translate is cheap insurance for idempotency.
         if _TRANSLATED.search(text):
             text = text.translate(_TRANSLATE)
-    if _needs_space_cleanup(text):
+    if _needs_space_cleanup(text, other_spaces=odd):
         text = _clean_whitespace(text)
     if t2s and text:
         text = _t2s_converter().convert(text)
