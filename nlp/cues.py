@@ -5,12 +5,13 @@ extra features). Matching is on normalised, lower-cased text; a cue preceded clo
 (不, 没有, 并非, not, no, never …) or inside quotation marks (the speaker quoting what they reject,
 e.g. 所谓"中国病毒") is counted separately, so models can learn what such contexts mean.
 
-Speed: with the optional ``pyahocorasick`` package, every phrase is found in ONE pass over the
-text (an Aho-Corasick automaton) and the matches are then resolved exactly as the reference scan
-(one ``str.find`` loop per cue, longest cue first) resolves them; without it the reference scan
-is used. Both give identical counts (``tests/test_speedpaths.py`` checks this).
-:func:`cue_features` (what the ``linear`` model calls) also counts the sentence-level cue context
-of :mod:`nlp.cue_context` from the same pass, so each text is lowered and scanned once.
+Speed: with ``pyahocorasick``, every phrase is found in ONE pass over the text (an Aho-Corasick
+automaton) and the matches are then resolved exactly as the reference scan (one ``str.find``
+loop per cue, longest cue first) resolves them; without it the reference scan is used. Both give
+identical counts (``tests/test_speedpaths.py`` checks this). :func:`cue_features` (what the
+``linear`` model calls) also counts the sentence-level cue context of :mod:`nlp.cue_context` from
+the same pass, so each text is lowered and scanned once, by ``ahocorasick_rs`` (a Rust DFA that
+returns every match in one call) when installed, else by ``pyahocorasick``.
 """
 from __future__ import annotations
 
