@@ -15,8 +15,8 @@ megabytes of JSONL) it measures, in one run:
 * peak RSS of tagging runs (``jobs=1``, each in a fresh subprocess) at the ``--sizes`` input sizes.
 
 Each figure is the best of ``--repeat`` interleaved runs (the ``timeit`` convention: load from
-other processes only ever adds time), wall-clock; the tagging/tokenizer ratio is also given in
-CPU time of the process, which other load disturbs less. On a shared machine the figures are
+other processes only ever adds time), wall-clock. The tagging/tokenizer ratio is timed on slices
+of the input, interleaved slice by slice, in CPU time (see :func:`slice_ratio`). On a shared machine the figures are
 still noisy: run it on an idle machine for the figures you publish. Targets (issue 4): tagging >= 0.5x tokenizer-only, >= 8x naive,
 jobs 2 >= 1.6x jobs 1, peak RSS within 20% between the two sizes.
 
@@ -104,6 +104,43 @@ def time_tag(src: Path, out: Path, model: Path, jobs: int) -> tuple[float, float
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+def slice_ratio(src: Path, tmp: Path, model: Path, tok, slice_docs: int, repeat: int) -> dict:
+    """Tagging / tokenizer throughput, timed fairly on a noisy machine.
+
+    Whole-file runs compare a 0.5 s tokenizer pass with a 1.5 s tagging run, and the best of a
+    few repeats favours the shorter one (it fits into a quiet moment more often). Here the input
+    is cut into slices of ``slice_docs`` documents; for each slice the tokenizer (fresh strings)
+    and ``tag_files`` on the slice's own file (reading and writing included, and its fixed
+    start-up cost of about 10 ms) run one after the other, ``repeat`` times, and each keeps its
+    best CPU time. The ratio of the sums is the figure the target is about.
+    """
+    from nlp.tagging import TagOptions, tag_files
+
+    lines = src.read_bytes().splitlines(keepends=True)
+    tok_total = tag_total = 0.0
+    out = tmp / "slice.out.jsonl"
+    for k in range(0, len(lines), slice_docs):
+        part = tmp / f"slice-{k}.jsonl"
+        part.write_bytes(b"".join(lines[k:k + slice_docs]))
+        texts = [json.loads(ln)["text"] for ln in lines[k:k + slice_docs]]
+        best_tok = best_tag = float("inf")
+        for _ in range(repeat):
+            fresh = [t.encode("utf-8").decode("utf-8") for t in texts]
+            c0 = time.process_time()
+            for t in fresh:
+                tok.tokenize(t)
+            best_tok = min(best_tok, time.process_time() - c0)
+            c0 = time.process_time()
+            tag_files([str(part)], out, TagOptions(model=str(model)), overwrite=True, progress=False)
+            best_tag = min(best_tag, time.process_time() - c0)
+        tok_total += best_tok
+        tag_total += best_tag
+        part.unlink()
+    return {"tag_over_tokenizer": round(tok_total / tag_total, 3),
+            "slices": {"docs": slice_docs, "tokenizer_cpu_seconds": round(tok_total, 3),
+                       "tag_cpu_seconds": round(tag_total, 3)}}
+
+
 def naive_seconds(gold: Path, texts: list[str]) -> tuple[float, float]:
     """Train (untimed) and time prediction of jieba + TfidfVectorizer + OneVsRest LogisticRegression."""
     import warnings
@@ -162,6 +199,8 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--repeat", type=int, default=5,
                     help="time tokenizer, jobs 1 and jobs 2 this many times (interleaved) and keep the best of each")
+    ap.add_argument("--slice-docs", type=int, default=3000,
+                    help="documents per slice for the interleaved tagging/tokenizer ratio (default 3000)")
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = ap.parse_args(argv)
     sizes = [float(x) for x in (args.sizes or f"{args.mb / 10:g},{args.mb:g}").split(",")]
@@ -225,8 +264,9 @@ def main(argv=None) -> int:
         res["tokenize_command"] = {"seconds": round(tokcmd_s, 2), "docs_per_s": round(n_docs / tokcmd_s),
                                    "mb_per_s": round(mb / tokcmd_s, 2)}
         res["tag_over_tokenize_command"] = round(tokcmd_s / tag1, 3)
-        res["tag_over_tokenizer"] = round(tok_s / tag1, 3)
-        res["tag_over_tokenizer_cpu"] = round(tok_cpu / tag1_cpu, 3)
+        res["tag_over_tokenizer_whole_file"] = round(tok_s / tag1, 3)
+        res["tag_over_tokenizer_whole_file_cpu"] = round(tok_cpu / tag1_cpu, 3)
+        res.update(slice_ratio(src, tmp, model, tok, args.slice_docs, max(1, args.repeat)))
         res["jobs2_over_jobs1"] = round(tag1 / tag2, 3)
 
         if not args.skip_naive:
@@ -257,7 +297,8 @@ def main(argv=None) -> int:
              "(read JSONL, normalise, tokenise, write JSONL)", ""),
             ("tag --jobs 1", f"{res['tag_jobs1']['docs_per_s']} docs/s, {res['tag_jobs1']['mb_per_s']} MB/s", ""),
             ("tag --jobs 2", f"{res['tag_jobs2']['docs_per_s']} docs/s, {res['tag_jobs2']['mb_per_s']} MB/s", ""),
-            ("tag / tokenizer", f"{res['tag_over_tokenizer']:.2f}x wall-clock, {res['tag_over_tokenizer_cpu']:.2f}x CPU time",
+            ("tag / tokenizer", f"{res['tag_over_tokenizer']:.2f}x (slices of {args.slice_docs} docs interleaved, CPU time; "
+             f"whole-file best runs: {res['tag_over_tokenizer_whole_file']:.2f}x)",
              ok("tag_over_tokenizer", res["tag_over_tokenizer"], float.__ge__)),
             ("tag / tokenize command", f"{res['tag_over_tokenize_command']:.2f}x (same reading and writing on both sides)", ""),
             ("jobs 2 / jobs 1", f"{res['jobs2_over_jobs1']:.2f}x", ok("jobs2_over_jobs1", res["jobs2_over_jobs1"], float.__ge__))]
