@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         """Tag documents with a model and print labels per document (for small inputs; see `tag` for batches)."""
         from nlp.classifiers import ModelError
         from nlp.codebook import load_codebook
-        from nlp.corpus import ErrorRecord, read_documents
+        from nlp.corpus import read_documents
         from nlp.predict import predict_records, render_table
 
         cb = load_codebook(codebook)
