@@ -38,3 +38,24 @@ def test_default_model_loads_and_tags(repo_dir, codebook):
     assert P.shape == (2, codebook.n_labels)
     assert Y[0, codebook.index("generosity")] == 1
     assert P[1, codebook.index("digital_silk_road")] > P[0, codebook.index("digital_silk_road")]
+
+
+def test_default_model_reads_normalised_text(repo_dir):
+    """Full-width letters and digits, zero-width spaces, NBSPs and CRLFs (common in copy-pasted
+    official texts) give exactly the probabilities of the clean text: every model reads the
+    canonical form of nlp.text.normalize."""
+    from nlp.classifiers import load_model
+    from nlp.corpus import Document
+
+    folder = repo_dir / "models" / "default"
+    if not (folder / "config.json").exists():
+        pytest.skip("models/default is not built")
+    model = load_model(folder)
+    clean = ["The WHO said COVID-19 vaccines donated by China arrived in 2021.",
+             "中方向世卫组织捐赠COVID-19疫苗，反对将病毒污名化。"]
+    messy = ["Ｔｈｅ ＷＨＯ said\u00a0ＣＯＶＩＤ－１９ vaccines\u200b donated by China arrived in ２０２１．",
+             "中方向世卫组织捐赠ＣＯＶＩＤ－１９疫苗\u200b，反对将病毒污名化。\r\n"]
+    assert (model.predict_proba(messy) == model.predict_proba(clean)).all()
+    docs = [Document(id=str(i), text=t, title="Ｎｏｔｅ") for i, t in enumerate(messy)]
+    same = [Document(id=str(i), text=t, title="Note") for i, t in enumerate(clean)]
+    assert (model.predict_proba(docs) == model.predict_proba(same)).all()
