@@ -29,12 +29,13 @@ class CodebookError(ValueError):
 
 
 def default_codebook_path() -> Path:
-    """Path of the bundled codebook (``corpora/codebook.yaml`` next to the package)."""
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "corpora" / "codebook.yaml", here / "data" / "codebook.yaml"):
-        if cand.exists():
-            return cand
-    raise CodebookError("bundled codebook not found: expected corpora/codebook.yaml beside nlp/")
+    """Path of the bundled codebook (``corpora/codebook.yaml``; see :mod:`nlp.resources`)."""
+    from nlp.resources import bundled
+
+    try:
+        return bundled("codebook.yaml")
+    except FileNotFoundError as e:
+        raise CodebookError(str(e)) from None
 
 
 @dataclass(frozen=True)

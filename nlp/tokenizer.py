@@ -134,12 +134,10 @@ class DictEntry:
 
 
 def default_dict_dir() -> Path:
-    """The bundled dictionary folder, ``corpora/dict`` beside the package."""
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "corpora" / "dict", here / "data" / "dict"):
-        if cand.is_dir():
-            return cand
-    raise FileNotFoundError("bundled dictionaries not found: expected corpora/dict/ beside nlp/")
+    """The bundled dictionary folder, ``corpora/dict`` (see :mod:`nlp.resources`)."""
+    from nlp.resources import bundled
+
+    return bundled("dict")
 
 
 def default_user_dicts() -> list[Path]:

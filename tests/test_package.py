@@ -59,3 +59,48 @@ def test_default_model_reads_normalised_text(repo_dir):
     docs = [Document(id=str(i), text=t, title="Ｎｏｔｅ") for i, t in enumerate(messy)]
     same = [Document(id=str(i), text=t, title="Note") for i, t in enumerate(clean)]
     assert (model.predict_proba(docs) == model.predict_proba(same)).all()
+
+
+def test_bundled_data_found_where_a_wheel_installs_it(tmp_path, monkeypatch, repo_dir):
+    """Outside a checkout (a wheel install), the codebook, dictionaries and gazetteer come from
+    <prefix>/share/silkframe/corpora, where setup.cfg's data_files put them."""
+    import shutil
+
+    from nlp import resources
+    from nlp.actors.gazetteer import default_gazetteer_dir
+    from nlp.codebook import default_codebook_path, load_codebook
+    from nlp.tokenizer import BilingualTokenizer, default_dict_dir
+
+    share = tmp_path / "prefix" / "share" / "silkframe" / "corpora"
+    share.mkdir(parents=True)
+    shutil.copy(repo_dir / "corpora" / "codebook.yaml", share)
+    shutil.copytree(repo_dir / "corpora" / "dict", share / "dict")
+    shutil.copytree(repo_dir / "corpora" / "gazetteer", share / "gazetteer")
+    monkeypatch.setattr(resources, "__file__", str(tmp_path / "site-packages" / "nlp" / "resources.py"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "prefix"))
+    assert default_codebook_path() == share / "codebook.yaml"
+    assert default_dict_dir() == share / "dict" and default_gazetteer_dir() == share / "gazetteer"
+    assert load_codebook().label_ids == load_codebook(repo_dir / "corpora" / "codebook.yaml").label_ids
+    assert BilingualTokenizer()("共建健康丝绸之路") == ["共建", "健康丝绸之路"]
+    shutil.rmtree(share)
+    with pytest.raises(FileNotFoundError, match="looked in"):
+        resources.bundled("codebook.yaml")
+
+
+def test_setup_cfg_data_files_cover_the_bundled_data(repo_dir):
+    """Every bundled file the code reads (codebook, dictionaries, gazetteer tables) is listed in
+    setup.cfg's data_files, so a wheel carries it."""
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(repo_dir / "setup.cfg", encoding="utf-8")
+    listed = set()
+    for dest, patterns in cfg["options.data_files"].items():
+        assert dest.startswith("share/silkframe/corpora")
+        for pat in patterns.split():
+            listed.update(p.relative_to(repo_dir) for p in repo_dir.glob(pat))
+    corpora = repo_dir / "corpora"
+    needed = ({(corpora / "codebook.yaml").relative_to(repo_dir)}
+              | {p.relative_to(repo_dir) for p in (corpora / "dict").glob("*.txt")}
+              | {p.relative_to(repo_dir) for p in (corpora / "gazetteer").glob("*.csv")})
+    assert needed <= listed and len(needed) >= 8

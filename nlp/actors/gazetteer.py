@@ -61,8 +61,10 @@ class GazetteerError(ValueError):
 
 
 def default_gazetteer_dir() -> Path:
-    """The bundled tables: ``corpora/gazetteer`` beside the ``nlp`` package."""
-    return Path(__file__).resolve().parents[2] / "corpora" / "gazetteer"
+    """The bundled tables, ``corpora/gazetteer`` (see :mod:`nlp.resources`)."""
+    from nlp.resources import bundled
+
+    return bundled("gazetteer")
 
 
 @dataclass(frozen=True)
