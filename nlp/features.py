@@ -272,17 +272,18 @@ class TfidfFeaturizer:
                 toks = raw(t)
                 ids.extend(map(getitem, toks))
                 lens.append(len(toks))
-        for t in (() if raw is not None else texts):
-            toks = self.tokenizer(t)
-            ids.extend(map(get, toks, repeat(-1)))
-            lens.append(len(toks))
-            if subs:
-                n0 = len(extra)
-                for ns, feats in self._sub_parts(t, toks).items():
-                    voc = spaces.get(ns)
-                    if voc:
-                        extra.extend(map(voc.get, feats, repeat(-1)))
-                extra_lens.append(len(extra) - n0)
+        else:
+            for t in texts:
+                toks = self.tokenizer(t)
+                ids.extend(map(get, toks, repeat(-1)))
+                lens.append(len(toks))
+                if subs:
+                    n0 = len(extra)
+                    for ns, feats in self._sub_parts(t, toks).items():
+                        voc = spaces.get(ns)
+                        if voc:
+                            extra.extend(map(voc.get, feats, repeat(-1)))
+                    extra_lens.append(len(extra) - n0)
         n = len(lens)
         tid = np.fromiter(ids, dtype=np.int64, count=len(ids))
         doc = np.repeat(np.arange(n), lens)

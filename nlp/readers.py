@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple
 
 __all__ = [
     "RawRecord", "RawError", "FORMATS", "CANDIDATE_ENCODINGS", "SAMPLE_BYTES", "FOLDER_SUFFIXES",
-    "detect_encoding", "infer_format", "expand_paths", "read_source",
+    "detect_encoding", "infer_format", "expand_paths", "read_source", "iter_json_objects",
 ]
 
 #: Bytes read from the start of a file to choose its encoding.
@@ -305,6 +305,23 @@ def _has_huge_float(obj: Any) -> bool:
         elif (t is dict or t is list) and _has_huge_float(v):
             return True
     return False
+
+
+def iter_json_objects(path: str | os.PathLike, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` for each non-blank line of a small UTF-8 JSONL table the project
+    reads whole (gazetteer references, tagged tables), raising ``error`` naming file and line on a
+    line that is not one JSON object. Corpora go through :func:`read_source`, which never raises."""
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise error(f"{path}:{i}: invalid JSON ({e})") from None
+            if not isinstance(obj, dict):
+                raise error(f"{path}:{i}: expected a JSON object, got {type(obj).__name__}")
+            yield i, obj
 
 
 def _read_jsonl(src: _ByteSource, name: str) -> Iterator[Item]:

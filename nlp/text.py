@@ -57,8 +57,8 @@ _OTHER_SPACE = re.compile(r"[^\S \n]")
 
 
 # either kind of character: one scan tells whether a text has none of both (the usual case)
-_ODD_CHAR = re.compile(_TRANSLATED.pattern[:-1] + "".join(
-    re.escape(chr(c)) for c in range(0x3001) if _OTHER_SPACE.match(chr(c))) + "]")  # (no space above U+3000)
+_ODD_CHAR = re.compile(_TRANSLATED.pattern[:-1] + "".join(  # \s is str.isspace; none above U+3000
+    re.escape(chr(c)) for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \n") + "]")
 
 
 def _needs_space_cleanup(text: str, other_spaces: bool = True) -> bool:

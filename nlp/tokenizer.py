@@ -376,30 +376,37 @@ class BilingualTokenizer:
             # the words are all the tokens: no segmenter call. Lower-casing ASCII text first
             # keeps every character's class, so the regex finds the same words.
             kept = [w for w in st["findall"](text.lower() if self.lowercase else text) if w not in _BLANK_SET]
-            sw = st["stopwords"]
-            return [t for t in kept if t not in sw] if sw else kept
-        cut, hmm = st["cut"], self.hmm
-        parts = st["split"](text)  # [segment, word, segment, word, ..., segment]
-        if len(parts) == 1:
-            kept = list(filter(_isalnum, cut(text, hmm)))
         else:
-            kept = []
-            extend, append = kept.extend, kept.append
-            lower = self.lowercase
-            it = iter(parts)
-            for seg, word in zip(it, it):  # parts[-1], the last segment, is left out
-                # An ASCII segment holds no word characters (the regex took them) and no Han, so
-                # every token the segmenter would cut from it is dropped: skip the call.
-                if not seg.isascii():
-                    extend(filter(_isalnum, cut(seg, hmm)))
-                if word not in _BLANK_SET:
-                    append(word.lower() if lower else word)
-            seg = parts[-1]
-            if not seg.isascii():
-                extend(filter(_isalnum, cut(seg, hmm)))
+            kept = self._cut(text, st, raw=False)
         sw = st["stopwords"]
         if sw:
             kept = [t for t in kept if t not in sw]
+        return kept
+
+    def _cut(self, text: str, st: dict, raw: bool) -> list[str]:
+        """Tokens of a non-ASCII text: the segmenter between the word regex's words, in order.
+        ``raw``: keep the segmenter's punctuation tokens and the blank symbols (:meth:`raw_tokens`)."""
+        cut, hmm = st["cut"], self.hmm
+        parts = st["split"](text)  # [segment, word, segment, word, ..., segment]
+        if len(parts) == 1:
+            toks = cut(text, hmm)
+            return toks if raw else list(filter(_isalnum, toks))
+        kept: list[str] = []
+        extend, append = kept.extend, kept.append
+        lower = self.lowercase
+        it = iter(parts)
+        for seg, word in zip(it, it):  # parts[-1], the last segment, is left out
+            # An ASCII segment holds no word characters (the regex took them) and no Han, so
+            # every token the segmenter would cut from it is dropped: skip the call.
+            if not seg.isascii():
+                toks = cut(seg, hmm)
+                extend(toks if raw else filter(_isalnum, toks))
+            if raw or word not in _BLANK_SET:
+                append(word.lower() if lower else word)
+        seg = parts[-1]
+        if not seg.isascii():
+            toks = cut(seg, hmm)
+            extend(toks if raw else filter(_isalnum, toks))
         return kept
 
     __call__ = tokenize
@@ -425,22 +432,7 @@ class BilingualTokenizer:
         st = self.__dict__.get("_state") or self._st
         if text.isascii():
             return st["findall"](text.lower() if self.lowercase else text)
-        cut, hmm = st["cut"], self.hmm
-        parts = st["split"](text)
-        if len(parts) == 1:
-            return cut(text, hmm)
-        toks: list[str] = []
-        extend, append = toks.extend, toks.append
-        lower = self.lowercase
-        it = iter(parts)
-        for seg, word in zip(it, it):
-            if not seg.isascii():
-                extend(cut(seg, hmm))
-            append(word.lower() if lower else word)
-        seg = parts[-1]
-        if not seg.isascii():
-            extend(cut(seg, hmm))
-        return toks
+        return self._cut(text, st, raw=True)
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         """:meth:`tokenize` for each text."""

@@ -236,14 +236,7 @@ def read_table(path: str | Path) -> Iterator[dict]:
             for row in csv.DictReader(f, delimiter="\t" if path.suffix.lower() == ".tsv" else ","):
                 yield {k: _parse_cell(v) for k, v in row.items() if k}
         return
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{i}: not a JSON object ({e})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}:{i}: expected a JSON object, got {type(obj).__name__}")
-            yield obj
+    from nlp.readers import iter_json_objects
+
+    for _, obj in iter_json_objects(path):
+        yield obj

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import csv
 import gettext
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
+
+from nlp.readers import iter_json_objects
 
 __all__ = ["Place", "Match", "SisterPair", "Gazetteer", "GazetteerError", "default_gazetteer_dir",
            "DEVELOPMENT_SCHEMES", "NON_FOREIGN_ISO3"]
@@ -348,28 +349,21 @@ class Gazetteer:
         if path is None:
             raise GazetteerError(f"{ref}: no countries/countries_2020_2021.jsonl found; pass the folder that "
                                  "holds countries/ (e.g. ../shared/reference)")
-        with open(path, encoding="utf-8") as f:
-            for i, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise GazetteerError(f"{path}:{i}: invalid JSON ({e})") from None
-                iso3 = (row.get("iso3") or "").upper()
-                if not iso3:
-                    raise GazetteerError(f"{path}:{i}: field 'iso3' is empty")
-                self.countries[iso3] = row
-                if iso3 in NON_FOREIGN_ISO3:
-                    continue
-                short_en = _strip_paren(row.get("name_en") or "")
-                name_zh = (row.get("name_zh") or "")
-                display_en = row.get("name_en_cldr") or (short_en[1] if len(short_en) > 1 else row.get("name_en")) or iso3
-                place = self._country_place(iso3, _uninvert(display_en), _strip_paren(name_zh)[-1] if name_zh else "")
-                for s in [*short_en, row.get("name_en_cldr") or "", *(_strip_paren(name_zh) if name_zh else []),
-                          row.get("name_zh_formal") or ""]:
-                    if s:
-                        self._add_surface(_uninvert(s) if not _is_cjk(s) else s, place.id)
+        for i, row in iter_json_objects(path, GazetteerError):
+            iso3 = (row.get("iso3") or "").upper()
+            if not iso3:
+                raise GazetteerError(f"{path}:{i}: field 'iso3' is empty")
+            self.countries[iso3] = row
+            if iso3 in NON_FOREIGN_ISO3:
+                continue
+            short_en = _strip_paren(row.get("name_en") or "")
+            name_zh = (row.get("name_zh") or "")
+            display_en = row.get("name_en_cldr") or (short_en[1] if len(short_en) > 1 else row.get("name_en")) or iso3
+            place = self._country_place(iso3, _uninvert(display_en), _strip_paren(name_zh)[-1] if name_zh else "")
+            for s in [*short_en, row.get("name_en_cldr") or "", *(_strip_paren(name_zh) if name_zh else []),
+                      row.get("name_zh_formal") or ""]:
+                if s:
+                    self._add_surface(_uninvert(s) if not _is_cjk(s) else s, place.id)
         self.sources.append(str(path))
 
     def _load_pycountry(self) -> None:
@@ -462,7 +456,7 @@ class Gazetteer:
         self.sources.append(f"{path} ({n} pairs)")
 
     def _load_wikipedia_pairs(self, path: Path) -> None:
-        rows = [json.loads(ln) for ln in open(path, encoding="utf-8") if ln.strip()]
+        rows = [row for _, row in iter_json_objects(path, GazetteerError)]  # (closes the file)
         country_of: dict[str, str] = {}
         for r in rows:
             if r.get("partner_country"):

@@ -103,21 +103,23 @@ class LinearClassifier(TextClassifier):
         except ValueError as e:
             raise ModelError(f"tokenizer cannot be rebuilt: {e}") from None
 
-    def _cue_matcher(self) -> CueMatcher:
-        """The cue matcher of the model's cue codebook, built once per model (its automaton too)."""
+    def _cue_object(self, attr: str, cls):
+        """``cls(cue codebook)`` (a cue matcher or cue context), built once per model and codebook
+        and kept in ``attr`` (its automaton is built on first use and kept with it)."""
         cb = getattr(self, "cue_codebook_", None) or self.codebook_
-        cm = self.__dict__.get("_cue_matcher_")
-        if cm is None or cm.codebook is not cb:
-            cm = self._cue_matcher_ = CueMatcher(cb)
-        return cm
+        obj = self.__dict__.get(attr)
+        if obj is None or obj.codebook is not cb:
+            obj = cls(cb)
+            setattr(self, attr, obj)
+        return obj
+
+    def _cue_matcher(self) -> CueMatcher:
+        """The cue matcher of the model's cue codebook."""
+        return self._cue_object("_cue_matcher_", CueMatcher)
 
     def _cue_context(self) -> CueContext:
-        """Sentence-level framed/disputed cue counts (decision rules 7, 8), built once per model."""
-        cb = getattr(self, "cue_codebook_", None) or self.codebook_
-        cc = self.__dict__.get("_cue_context_")
-        if cc is None or cc.codebook is not cb:
-            cc = self._cue_context_ = CueContext(cb)
-        return cc
+        """Sentence-level framed/disputed cue counts (decision rules 7, 8)."""
+        return self._cue_object("_cue_context_", CueContext)
 
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)
