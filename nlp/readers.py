@@ -264,7 +264,7 @@ _HUGE = 2.0 ** 63
 
 
 def _loads(text: str) -> Any:
-    """``json.loads`` of one JSONL line, through ``orjson`` when installed (3-4x faster).
+    """``json.loads`` of one JSONL line, through ``orjson`` when installed (about 2x faster).
 
     orjson gives the same objects for every line it accepts except integers beyond 64 bits
     (it returns floats): lines giving a float of magnitude >= 2**63 go to ``json``, as do the lines orjson
