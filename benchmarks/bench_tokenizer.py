@@ -5,7 +5,11 @@ documents (``lang == 'zh'``) from the FMPRC press-conference corpus, builds ever
 with the same bundled domain dictionaries, then times each over the documents, one call per
 document (how Silkframe uses them). Timing is CPU (process) time, interleaved chunk by chunk
 with the best of ``--repeat`` rounds per chunk, so that other processes on a shared machine
-distort the ratios as little as possible.
+distort the ratios as little as possible. Each timed pass follows an untimed pass of the same
+segmenter over the same chunk, so every segmenter is timed in its steady state, as in a long
+run: a segmenter timed right after another one runs 5-10 % slower on this machine (its code and
+data are no longer in the CPU caches), which on 25-document chunks would favour whichever of
+them the order happens to help.
 Every round times fresh copies of the documents (made outside the timing), as in real use where
 each document is a new string read from a file: CPython keeps a string's UTF-8 form once an
 extension has asked for it, so repeating calls on the same objects would let every call after
@@ -95,6 +99,18 @@ def main(argv=None) -> int:
         for e in entries:
             raw_j.add_word(e.word, e.freq, e.tag or None)
         rows.append(("jieba.lcut (raw)", lambda d: raw_j.lcut(d, HMM=True)))
+    # Where the tokenizer's time goes: raw cut plus only its punctuation filter, raw cut plus only
+    # the word regex that finds the non-Han words (the two steps it adds to a raw cut), and raw cut
+    # plus both, without the rest of the tokenizer: the floor for any wrapper that does both.
+    split, isalnum = tok._st["split"], str.isalnum
+
+    def cut_regex_filter(d):
+        split(d)
+        return list(filter(isalnum, raw_r.cut(d, True)))
+
+    rows.append(("  cut + punctuation filter", lambda d: list(filter(isalnum, raw_r.cut(d, True)))))
+    rows.append(("  cut + word regex", lambda d: (split(d), raw_r.cut(d, True))[1]))
+    rows.append(("  cut + regex + filter", cut_regex_filter))
     rows.append(("BilingualTokenizer(rjieba)", tok.tokenize))
 
     # Fine-grained interleaving: for each chunk of documents, every segmenter runs once per
@@ -107,7 +123,9 @@ def main(argv=None) -> int:
         part_best = {name: float("inf") for name, _ in fast}
         for _ in range(args.repeat):
             for name, fn in fast:
+                warm = [d.encode("utf-8").decode("utf-8") for d in part]
                 fresh = [d.encode("utf-8").decode("utf-8") for d in part]  # new objects, no cached UTF-8
+                timed(fn, warm)  # untimed warm-up: steady state, whatever ran before
                 part_best[name] = min(part_best[name], timed(fn, fresh)[0])
         for name in part_best:
             best[name] += part_best[name]
