@@ -67,23 +67,31 @@ class CueContext:
         self.codebook = codebook
 
     @cached_property
-    def _automaton(self):
-        """One Aho-Corasick automaton over all cue/frame/counter phrases of the labels concerned
-        (``pyahocorasick``), or None when the package is absent (then :meth:`counts` scans per phrase)."""
-        try:
-            import ahocorasick
-        except ImportError:  # optional speed-up
-            return None
+    def _payloads(self) -> dict[str, tuple[int, tuple[tuple[int, int, bool, bool], ...]]]:
+        """Every cue/frame/counter phrase of the labels concerned → ``(length, entries)``, one
+        ``(kind, label, left boundary, right boundary)`` entry per listing (kind 0 cue, 1 frame
+        cue, 2 counter-cue)."""
         table: dict[str, list[tuple[int, int, bool, bool]]] = {}
         for j, cues, frames, counters in self._labels:
             for kind, phrases in ((0, cues), (1, frames), (2, counters)):
                 for c, lb, rb in phrases:
                     table.setdefault(c, []).append((kind, j, lb, rb))
-        if not table:
+        return {c: (len(c), tuple(entries)) for c, entries in table.items()}
+
+    @cached_property
+    def _automaton(self):
+        """One Aho-Corasick automaton mapping every phrase of :attr:`_payloads` to its payload
+        (``pyahocorasick``), or None when the package is absent or there are no phrases (then
+        :meth:`counts` scans per phrase)."""
+        if not self._payloads:
+            return None
+        try:
+            import ahocorasick
+        except ImportError:  # optional speed-up
             return None
         auto = ahocorasick.Automaton()
-        for c, entries in table.items():
-            auto.add_word(c, (len(c), tuple(entries)))
+        for c, pay in self._payloads.items():
+            auto.add_word(c, pay)
         auto.make_automaton()
         return auto
 

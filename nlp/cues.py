@@ -156,28 +156,36 @@ class CueMatcher:
 
     # ---- one-pass matching (Aho-Corasick) --------------------------------------------------------
     @cached_property
-    def _automaton(self):
-        """One Aho-Corasick automaton over every cue and counter-cue phrase, or None when the
-        optional ``pyahocorasick`` package is absent (then the per-cue reference scan is used).
-
-        Each phrase maps to ``(length, rank, columns, counter columns, left boundary, right
-        boundary)``: ``rank`` is the phrase's position in the longest-first cue order (-1 when it
-        is only a counter-cue), ``counter columns`` one entry per counter-cue listing.
+    def _payloads(self) -> dict[str, tuple] | None:
+        """Every cue and counter-cue phrase → ``(length, rank, columns, counter columns, left
+        boundary, right boundary)``: ``rank`` is the phrase's position in the longest-first cue
+        order (-1 when it is only a counter-cue), ``counter columns`` one entry per counter-cue
+        listing. None when a phrase is empty (it matches everywhere: the reference scan handles it).
         """
-        try:
-            import ahocorasick
-        except ImportError:
-            return None
         phrases: dict[str, list] = {}
         for rank, (c, cols, lb, rb) in enumerate(self._cues):
             phrases[c] = [rank, cols, [], lb, rb]
         for c, j, lb, rb in self._counter:
             phrases.setdefault(c, [-1, (), [], lb, rb])[2].append(j)
         if any(len(c) == 0 for c in phrases):
-            return None  # an empty phrase matches everywhere: leave it to the reference scan
+            return None
+        return {c: (len(c), rank, cols, tuple(ctr), lb, rb) for c, (rank, cols, ctr, lb, rb) in phrases.items()}
+
+    @cached_property
+    def _automaton(self):
+        """One Aho-Corasick automaton mapping every phrase of :attr:`_payloads` to its payload, or
+        None when the optional ``pyahocorasick`` package is absent (then the per-cue reference
+        scan is used)."""
+        payloads = self._payloads
+        if payloads is None:
+            return None
+        try:
+            import ahocorasick
+        except ImportError:
+            return None
         auto = ahocorasick.Automaton()
-        for c, (rank, cols, ctr, lb, rb) in phrases.items():
-            auto.add_word(c, (len(c), rank, cols, tuple(ctr), lb, rb))
+        for c, pay in payloads.items():
+            auto.add_word(c, pay)
         auto.make_automaton()
         return auto
 
@@ -259,10 +267,10 @@ class CueMatcher:
 # ---- cue counts and sentence-level cue context from ONE scan --------------------------------------
 def _fused_automaton(matcher: CueMatcher, context):
     """A :func:`_scanner` over the phrases of ``matcher`` and of ``context`` (a
-    :class:`nlp.cue_context.CueContext` of the same codebook), or None when either has no fast
-    path. Built once per (matcher, context) pair.
+    :class:`nlp.cue_context.CueContext` of the same codebook), or None when there is no fast path
+    (an empty phrase, or neither Aho-Corasick package installed). Built once per (matcher, context) pair.
 
-    Each phrase maps to :meth:`CueMatcher._automaton`'s payload plus the ``(kind, label)`` entries
+    Each phrase maps to :attr:`CueMatcher._payloads`'s payload plus the ``(kind, label)`` entries
     of ``context`` (kind 0 cue, 1 frame cue, 2 counter-cue). The word-boundary flags of a phrase
     depend on the phrase alone in both modules, so one boundary test serves both.
     """
@@ -272,11 +280,11 @@ def _fused_automaton(matcher: CueMatcher, context):
     if hit is not None and hit[0] is context:
         return hit[1]
     auto = None
-    if matcher._automaton is not None and context._automaton is not None:
+    if matcher._payloads is not None and context._payloads is not None:
         table: dict[str, list] = {}
-        for c, (n, rank, cols, ctr, lb, rb) in matcher._automaton.items():
+        for c, (n, rank, cols, ctr, lb, rb) in matcher._payloads.items():
             table[c] = [n, rank, cols, ctr, lb, rb, []]
-        for c, (n, entries) in context._automaton.items():
+        for c, (n, entries) in context._payloads.items():
             row = table.get(c)
             if row is None:
                 lb, rb = entries[0][2], entries[0][3]
@@ -304,7 +312,8 @@ def _scanner(payloads: dict[str, tuple]):
     With ``ahocorasick_rs`` (Rust, one call per text returns every match: ~2.5x faster here) one
     DFA over all phrases; otherwise two ``pyahocorasick`` automata, one for ASCII phrases run
     only over the ASCII stretches and one for the others (smaller automata scan faster there).
-    Both report the same occurrences (``tests/test_speedpaths.py``).
+    Both report the same occurrences (``tests/test_speedpaths.py``). None when neither package
+    is installed.
     """
     phrases = list(payloads)
     pay = [payloads[c] for c in phrases]
@@ -315,7 +324,10 @@ def _scanner(payloads: dict[str, tuple]):
     if ahocorasick_rs is not None:
         ac = ahocorasick_rs.AhoCorasick(phrases, implementation=ahocorasick_rs.Implementation.DFA)
         return functools.partial(ac.find_matches_as_indexes, overlapping=True), pay
-    import ahocorasick
+    try:
+        import ahocorasick
+    except ImportError:
+        return None
 
     parts = []
     for ascii_ in (True, False):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from types import MappingProxyType
 
 import numpy as np
@@ -234,18 +235,24 @@ def test_fused_cue_features_exact_values(codebook):
     assert plain[0, dsr] >= 1
 
 
-def test_fused_cue_features_without_context_or_automaton(codebook, monkeypatch):
+def test_fused_cue_features_without_context_or_packages(codebook, monkeypatch):
     from nlp.cue_context import CueContext
 
     texts = ["中方向世卫组织提供援助，不是“中国病毒”。", "5G cooperation. Sanctions on Huawei 5G."]
     cm = CueMatcher(codebook)
     three = cues_mod.cue_features(cm, None, texts)
     assert len(three) == 3 and all(np.array_equal(a, b) for a, b in zip(three, cm.all_counts(texts, reference=True)))
+    want = [*cm.all_counts(texts, reference=True), *CueContext(codebook).counts(texts, reference=True)]
+    # only the Rust package: the fused scan needs no pyahocorasick automaton
+    monkeypatch.setitem(sys.modules, "ahocorasick", None)
     cm2, cc2 = CueMatcher(codebook), CueContext(codebook)
-    monkeypatch.setattr(CueContext, "_automaton", None)  # no fast path: the separate passes are used
-    five = cues_mod.cue_features(cm2, cc2, texts)
-    want = [*cm.all_counts(texts, reference=True), *cc2.counts(texts, reference=True)]
-    assert all(np.array_equal(a, b) for a, b in zip(five, want))
+    assert cues_mod._fused_automaton(cm2, cc2) is not None and cm2._automaton is None
+    assert all(np.array_equal(a, b) for a, b in zip(cues_mod.cue_features(cm2, cc2, texts), want))
+    # neither package: no fast path, the separate reference passes are used
+    monkeypatch.setitem(sys.modules, "ahocorasick_rs", None)
+    cm3, cc3 = CueMatcher(codebook), CueContext(codebook)
+    assert cues_mod._fused_automaton(cm3, cc3) is None
+    assert all(np.array_equal(a, b) for a, b in zip(cues_mod.cue_features(cm3, cc3, texts), want))
 
 
 @pytest.mark.shared
