@@ -174,16 +174,34 @@ def _fail(path: str, msg: str) -> None:
 
 
 def _read_raw(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8-sig")
+    """Parse ``path`` as JSON (``.json``) or YAML into the top-level mapping.
+
+    Parse errors become :class:`CodebookError` naming the file, line and column, so a typo in a
+    user's codebook reads as a message rather than a traceback.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        _fail(str(path), f"not a UTF-8 text file (byte {e.start}); a codebook is a YAML or JSON file")
     if path.suffix.lower() == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            _fail(str(path), f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
     else:
         import yaml  # local: keeps `import nlp` light
 
-        # LibYAML's C loader when PyYAML has it (the wheels do): same result, ~10x faster
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        try:
+            # LibYAML's C loader when PyYAML has it (the wheels do): same result, ~10x faster
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            what = getattr(e, "problem", None) or str(e)
+            _fail(str(path), f"invalid YAML{where}: {what}")
     if not isinstance(data, dict):
-        _fail(str(path), "top level must be a mapping with 'name', 'version' and 'labels'")
+        _fail(str(path), "top level must be a mapping with 'name', 'version' and 'labels' "
+                         f"(got {type(data).__name__}); is this a codebook file?")
     return data
 
 

@@ -105,3 +105,30 @@ def test_validation_errors_say_what_to_fix(tmp_path, data, message):
 def test_missing_file(tmp_path):
     with pytest.raises(CodebookError, match="not found"):
         load_codebook(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("bad.yaml", "name: x\nlabels: [a, b\n", r"invalid YAML at line 3, column 1: did not find expected"),
+    ("bad.json", '{"name": "x", ', r"invalid JSON at line 1, column 15: Expecting property name"),
+    ("docs.jsonl", '{"id": 1}\n{"id": 2}\n', r"invalid YAML at line 2, column 1"),
+    ("list.yaml", "- a\n- b\n", r"top level must be a mapping .* \(got list\)"),
+])
+def test_unparsable_file_is_a_codebook_error(tmp_path, name, text, message):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError, match=message) as err:
+        load_codebook(p)
+    assert str(err.value).startswith(f"{p}: ")  # names the file
+
+
+@pytest.mark.parametrize("command", [["codebook"], ["train", "--train", "x.jsonl", "--out", "m"]])
+def test_cli_reports_bad_codebook_without_traceback(tmp_path, command):
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nlabels: [a, b\n", encoding="utf-8")
+    res = CliRunner().invoke(app, command + ["--codebook", str(bad)])
+    assert res.exit_code == 2, res.output
+    assert f"error: {bad}: invalid YAML at line 3" in res.output

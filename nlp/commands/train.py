@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML/JSON (default: bundled v1.1)."),
     ) -> None:
         """Train a model on hand-coded labels and save it as a model folder with a model card."""
-        from nlp.codebook import load_codebook
+        from nlp.codebook import CodebookError, load_codebook
         from nlp.training import train_model
 
         opts = json.loads(settings) if settings else {}
@@ -35,8 +35,12 @@ def register(app: typer.Typer) -> None:
         if device:
             opts["device"] = device
         cmd = "silkframe " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        m = train_model(model, train, out, codebook=load_codebook(codebook), settings=opts, cv=cv, seed=seed,
-                        genre_power=genre_power, cross_genre=cross_genre, command=cmd)
+        try:
+            m = train_model(model, train, out, codebook=load_codebook(codebook), settings=opts, cv=cv, seed=seed,
+                            genre_power=genre_power, cross_genre=cross_genre, command=cmd)
+        except CodebookError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2)
         cvr = m.training_.get("cv")
         if cvr:
             typer.echo(f"cross-validated macro-F1 {cvr['macro_f1']:.3f}  micro-F1 {cvr['micro_f1']:.3f}")
