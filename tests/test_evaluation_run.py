@@ -1,6 +1,7 @@
 """Evaluation orchestration: input files and their errors, agreement, errors, CV, CLI (nlp.evaluation.run)."""
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -108,6 +109,54 @@ def test_load_predictions_csv(tmp_path, codebook):
     assert pred.Y.tolist() == [[1, 0, 0, 0, 0, 0, 1], [0, 1, 0, 0, 0, 0, 0]]  # p >= 0.5
     p.write_text("id," + ",".join(codebook.label_ids) + "\nx1,1,0,0,0,0,0,1\n", encoding="utf-8")
     assert load_predictions(p, codebook).P is None
+
+
+def _tagged_rows(codebook):
+    """Two records as `silkframe tag` makes them: decided labels differ from p >= 0.5 (tuned thresholds)."""
+    probs = [dict.fromkeys(codebook.label_ids, 0.1), dict.fromkeys(codebook.label_ids, 0.1)]
+    probs[0].update(covid=0.45, generosity=0.3)   # labelled despite p < 0.5
+    probs[1].update(covid=0.7)                    # not labelled despite p >= 0.5
+    return [{"id": "x1", "lang": "en", "labels": ["covid", "generosity"], "probs": probs[0], "model": "m"},
+            {"id": "x2", "lang": "zh", "labels": [], "probs": probs[1], "model": "m"}]
+
+
+def test_load_predictions_csv_uses_tags_labels_column(tmp_path, codebook):
+    from nlp.tagging import _flat  # the writer of tag's CSV rows
+
+    p = tmp_path / "t.csv"
+    rows = [_flat(r, codebook.label_ids, join_labels=True) for r in _tagged_rows(codebook)]
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    assert "covid;generosity" in p.read_text(encoding="utf-8")
+    pred = load_predictions(p, codebook)
+    assert pred.Y.tolist() == [[1, 0, 0, 0, 1, 0, 0], [0] * 7]  # the labels column, not p >= 0.5
+    assert pred.P[1, 0] == pytest.approx(0.7)
+    p.write_text("id,labels\nx1,covid;vaccines\n", encoding="utf-8")
+    with pytest.raises(EvaluationInputError, match=r"row 1 \(id 'x1'\) column 'labels'.*'vaccines'"):
+        load_predictions(p, codebook)
+
+
+def test_load_predictions_parquet_as_tag_writes_it(tmp_path, codebook):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from nlp.tagging import _flat, _parquet_schema, output_columns
+
+    rows = [_flat(r, codebook.label_ids, join_labels=False) for r in _tagged_rows(codebook)]
+    schema = _parquet_schema(output_columns(codebook.label_ids), codebook.label_ids)
+    for r in rows:
+        r.update(silk_road="none", storytelling=False)
+    p = tmp_path / "t.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), p)
+    pred = load_predictions(p, codebook)
+    assert pred.ids == ["x1", "x2"]
+    assert pred.Y.tolist() == [[1, 0, 0, 0, 1, 0, 0], [0] * 7]
+    assert pred.P[0, 0] == pytest.approx(0.45)
+    p.write_bytes(b"not parquet")
+    with pytest.raises(EvaluationInputError, match="cannot read as Parquet"):
+        load_predictions(p, codebook)
 
 
 @pytest.mark.parametrize("rows, match", [

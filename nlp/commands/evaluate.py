@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
         gold: Optional[Path] = typer.Option(None, "--gold", help="Gold JSONL/CSV with 'labels' (and optional coder_* lists)."),
         model: Optional[List[Path]] = typer.Option(None, "--model", help="Model folder; repeat to compare models."),
         out: Path = typer.Option(Path("reports/evaluation"), "--out", help="Report folder (metrics.json, report.md/html, PNGs)."),
-        predictions: Optional[Path] = typer.Option(None, "--predictions", help="Predictions made elsewhere (JSONL id/labels/probs or CSV id/p_<label>)."),
+        predictions: Optional[Path] = typer.Option(None, "--predictions", help="Predictions made elsewhere or by `silkframe tag` (JSONL id/labels/probs, CSV or Parquet id/labels/p_<label>)."),
         cv: Optional[int] = typer.Option(None, "--cv", min=2, help="K-fold cross-validation on the gold/--train file."),
         model_family: Optional[str] = typer.Option(None, "--model-family", help="Family to cross-validate (e.g. linear, lexicon)."),
         train: Optional[Path] = typer.Option(None, "--train", help="With --cv: the labelled file to cross-validate (same as --gold)."),

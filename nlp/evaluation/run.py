@@ -112,43 +112,89 @@ def _read_jsonl_predictions(path: Path, codebook) -> tuple[list[str], list[list[
     return ids, labels, probs
 
 
-def _read_csv_predictions(path: Path, codebook) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        cols = reader.fieldnames or []
-        rows = list(reader)
+def _split_labels(value: Any) -> list[str]:
+    """Label ids of one ``labels`` cell: ``;``-joined in tag's CSV, a list in its Parquet."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [x.strip() for x in value.split(";") if x.strip()]
+    return [str(x).strip() for x in value if str(x).strip()]
+
+
+def _cell(value: Any) -> str:
+    """A CSV-like string for a table cell (Parquet cells are typed; ``True`` counts as ``1``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value).strip()
+
+
+def _table_predictions(path: Path, cols: Sequence[str], rows: Sequence[Mapping[str, Any]], codebook,
+                       kind: str) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
+    """Ids, 0/1 matrix and probabilities from CSV or Parquet rows (``kind`` names the format).
+
+    Decided labels come from 0/1 ``<label>`` columns, else from the ``labels`` column that
+    ``silkframe tag`` writes; only when neither is there does the caller threshold ``p_<label>``.
+    """
     if "id" not in cols:
-        raise EvaluationInputError(f"{path}: CSV predictions need an 'id' column (found: {', '.join(cols) or 'none'})")
+        raise EvaluationInputError(f"{path}: {kind} predictions need an 'id' column (found: {', '.join(cols) or 'none'})")
     bad = [c[2:] for c in cols if c.startswith("p_") and c[2:] not in codebook.label_ids]
     if bad:
         raise _unknown_label_error(str(path), "columns p_<label>", bad, codebook)
     ids_l = list(codebook.label_ids)
     have_p = [f"p_{k}" in cols for k in ids_l]
     have_y = [k in cols for k in ids_l]
+    use_labels = "labels" in cols and not any(have_y)
     if any(have_p) and not all(have_p):
         raise EvaluationInputError(f"{path}: missing probability columns {_first([f'p_{k}' for k, h in zip(ids_l, have_p) if not h])}")
     if any(have_y) and not all(have_y):
         raise EvaluationInputError(f"{path}: missing 0/1 label columns {_first([k for k, h in zip(ids_l, have_y) if not h])}")
-    if not any(have_p) and not any(have_y):
-        raise EvaluationInputError(f"{path}: no prediction columns; give 'p_<label>' probabilities and/or 0/1 '<label>' "
-                                   f"columns for labels {', '.join(ids_l)}")
+    if not any(have_p) and not any(have_y) and not use_labels:
+        raise EvaluationInputError(f"{path}: no prediction columns; give a 'labels' column, 'p_<label>' probabilities "
+                                   f"and/or 0/1 '<label>' columns for labels {', '.join(ids_l)}")
     ids, Y, P = [], [], []
     for r_i, row in enumerate(rows, 1):
         where = f"row {r_i}"
-        if not (row.get("id") or "").strip():
+        if not _cell(row.get("id")):
             raise EvaluationInputError(f"{path}: {where}: empty 'id'")
-        ids.append(row["id"].strip())
+        ids.append(_cell(row["id"]))
         if all(have_y):
             vals = []
             for k in ids_l:
-                v = (row.get(k) or "").strip()
+                v = _cell(row.get(k))
                 if v not in ("0", "1"):
                     raise EvaluationInputError(f"{path}: {where} (id {ids[-1]!r}): column {k!r} must be 0 or 1, got {v!r}")
                 vals.append(int(v))
             Y.append(vals)
+        elif use_labels:
+            labs = _split_labels(row.get("labels"))
+            bad = [x for x in labs if x not in ids_l]
+            if bad:
+                raise _unknown_label_error(str(path), f"{where} (id {ids[-1]!r}) column 'labels'", bad, codebook)
+            Y.append([int(k in labs) for k in ids_l])
         if all(have_p):
             P.append([_prob(str(path), f"{where} column p_{k}", row.get(f"p_{k}")) for k in ids_l])
     return ids, (np.asarray(Y, dtype=np.int8) if Y else None), (np.asarray(P, dtype=float) if P else None)
+
+
+def _read_csv_predictions(path: Path, codebook) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        rows = list(reader)
+    return _table_predictions(path, cols, rows, codebook, "CSV")
+
+
+def _read_parquet_predictions(path: Path, codebook) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
+    import pyarrow as pa  # local: keeps `import nlp` light
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
+        raise EvaluationInputError(f"{path}: cannot read as Parquet ({e})") from None
+    return _table_predictions(path, table.column_names, table.to_pylist(), codebook, "Parquet")
 
 
 def load_predictions(path: str | Path, codebook) -> Predictions:
@@ -159,9 +205,11 @@ def load_predictions(path: str | Path, codebook) -> Predictions:
     JSONL (``.jsonl``/``.json``)
         One object per line: ``{"id": ..., "labels": [label ids], "probs": {label: p}}``;
         ``probs`` is optional but, when present, must cover every label.
-    CSV (``.csv``)
-        An ``id`` column and ``p_<label>`` probability columns and/or 0/1 ``<label>`` columns.
-        With probabilities only, labels are ``p >= 0.5``.
+    CSV (``.csv``) or Parquet (``.parquet``)
+        An ``id`` column and ``p_<label>`` probability columns, plus the decided labels as 0/1
+        ``<label>`` columns or a ``labels`` column (``;``-joined ids in CSV, a list in Parquet),
+        as ``silkframe tag --format csv|parquet`` writes them. With probabilities only, labels
+        are ``p >= 0.5``.
 
     Raises
     ------
@@ -171,12 +219,18 @@ def load_predictions(path: str | Path, codebook) -> Predictions:
     path = Path(path)
     if not path.exists():
         raise EvaluationInputError(f"{path}: predictions file not found")
-    if path.suffix.lower() == ".csv":
-        ids, Y, P = _read_csv_predictions(path, codebook)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".parquet"):
+        read = _read_csv_predictions if suffix == ".csv" else _read_parquet_predictions
+        ids, Y, P = read(path, codebook)
         if Y is None and P is not None:
             Y = (P >= 0.5).astype(np.int8)
     else:
-        ids, labels, probs = _read_jsonl_predictions(path, codebook)
+        try:
+            ids, labels, probs = _read_jsonl_predictions(path, codebook)
+        except UnicodeDecodeError:
+            raise EvaluationInputError(f"{path}: not a UTF-8 JSONL file; predictions are read from .jsonl/.json, "
+                                       ".csv or .parquet files") from None
         Y = codebook.to_matrix(labels).astype(np.int8)
         with_p = [p is not None for p in probs]
         if any(with_p) and not all(with_p):
