@@ -190,6 +190,9 @@ def period_range(first: str, last: str, by: str = "month") -> list[str]:
 def wilson_interval(k: float, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a proportion k/n; ``(nan, nan)`` when n == 0.
 
+    Clamped so that ``0 <= low <= k/n <= high <= 1`` holds exactly; without it rounding gives
+    e.g. a low of 5.6e-17 above a share of 0.
+
     >>> [round(x, 4) for x in wilson_interval(5, 10)]
     [0.2366, 0.7634]
     """
@@ -200,7 +203,7 @@ def wilson_interval(k: float, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1.0 + z2 / n
     center = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, center - half), min(1.0, center + half)
+    return max(0.0, min(p, center - half)), min(1.0, max(p, center + half))
 
 
 def mean_interval(total: float, total_sq: float, n: int, z: float = Z95) -> tuple[float, float]:

@@ -97,6 +97,15 @@ def test_wilson_known_values():
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
 
 
+@pytest.mark.parametrize("n", [1, 3, 6, 7, 10, 12, 50, 299])
+def test_wilson_interval_contains_the_share(n):
+    assert wilson_interval(0, n)[0] == 0.0  # was 5.6e-17 for n=3: a low bound above the value
+    assert wilson_interval(n, n)[1] == 1.0  # was 0.9999999999999999 for n=10
+    for k in range(n + 1):
+        low, high = wilson_interval(k, n)
+        assert 0.0 <= low <= k / n <= high <= 1.0
+
+
 def test_newcombe_known_value():
     # Newcombe (1998), method 10, example 56/70 vs 48/80: 0.2 (0.0524, 0.3339)
     d, lo, hi = newcombe_difference(56, 70, 48, 80)
