@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from nlp.actors import Gazetteer, GazetteerError, crosstab, evaluate_extraction, extract, extract_fields
+from nlp.actors import (FLAT_FIELDS, Gazetteer, GazetteerError, crosstab, evaluate_extraction, extract,
+                        extract_fields)
 from nlp.actors.gazetteer import fold, wb_fiscal_year
 
 
@@ -102,6 +103,14 @@ def test_chengdu_lodz_sister_city(gaz):
     assert r["sister_city"] is True
     assert r["sister_city_evidence"] == ["registry", "text"]
     assert [p["pair"] for p in r["sister_city_pairs"]] == ["Chengdu–Łódź"]
+
+
+def test_flat_fields_carry_sister_city_evidence(gaz):
+    # the gazetteer README promises `sister_city_evidence` in `silkframe extract` / `tag --extract` output
+    r = extract_fields("成都市向友好城市波兰罗兹市捐赠口罩。", gaz)
+    assert list(r) == list(FLAT_FIELDS)
+    assert r["sister_city_evidence"] == ["registry", "text"]
+    assert extract_fields("The Chengdu government sent masks to Los Angeles.", gaz)["sister_city_evidence"] == []
 
 
 def test_guangzhou_auckland_and_los_angeles(gaz):

@@ -35,8 +35,8 @@ _NO_REFERENCE_NOTE = ("development status unknown: no reference country table lo
 
 #: Field names :func:`extract_fields` adds to a tagged record, in output order.
 FLAT_FIELDS = ("actor", "actor_level", "actor_province", "actors", "partners", "partner_places",
-               "multilateral_bodies", "format", "sister_city", "sister_city_pairs", "development",
-               "development_scheme", "development_note")
+               "multilateral_bodies", "format", "sister_city", "sister_city_evidence", "sister_city_pairs",
+               "development", "development_scheme", "development_note")
 
 
 def _first_sentence_end(text: str) -> int:
@@ -175,7 +175,8 @@ def extract_fields(doc: Any, gazetteer: Gazetteer, *, development: str = "m49-20
     Keys are :data:`FLAT_FIELDS`: ``actor`` (English name), ``actor_level``,
     ``actor_province``, ``actors`` / ``partner_places`` / ``multilateral_bodies`` /
     ``sister_city_pairs`` (lists of strings), ``partners`` (ISO3 list), ``format``,
-    ``sister_city``, ``development`` ({iso3: status}), ``development_scheme``.
+    ``sister_city``, ``sister_city_evidence`` (``registry`` and/or ``text``),
+    ``development`` ({iso3: status}), ``development_scheme``.
     """
     r = extract(doc, gazetteer, development=development)
     a = r["actor"]
@@ -189,6 +190,7 @@ def extract_fields(doc: Any, gazetteer: Gazetteer, *, development: str = "m49-20
         "multilateral_bodies": [b["id"] for b in r["multilateral_bodies"]],
         "format": r["format"],
         "sister_city": r["sister_city"],
+        "sister_city_evidence": r["sister_city_evidence"],
         "sister_city_pairs": [p["pair"] for p in r["sister_city_pairs"]],
         "development": r["development"],
         "development_scheme": r["development_scheme"],
