@@ -11,14 +11,19 @@ Ids
 Ids are strings (integer ids are converted). A record without an id (field missing, null or
 empty) gets one derived from where it was read: ``"<file name>:<line>"``, e.g.
 ``"qa_pairs.jsonl:12"`` (``"<stdin>:12"`` on stdin; for CSV the line is the data row, for
-Parquet the row index + 1). Documents from a folder get their path relative to that folder,
-e.g. ``"2020/05/a.txt"``; a single file read with ``fmt='txt-doc'`` gets its file name. With
-``dedupe=True`` (default) a repeated id within one call, across all inputs, is an error record.
+Parquet the row index + 1, for a ``.json`` file holding one array the element number).
+Documents from a folder get their path relative to that folder, e.g. ``"2020/05/a.txt"``; a
+single file read with ``fmt='txt-doc'`` gets its file name. When two different inputs of one
+call would share such a name (``2020/press.jsonl`` and ``2021/press.jsonl``, or two folders
+both holding ``0001.txt``), each uses its path as given instead (``"2020/press.jsonl:12"``,
+``"pagesA/0001.txt"``), so made-up ids never collide. With ``dedupe=True`` (default) a
+repeated id within one call, across all inputs, is an error record.
 
 Encodings
 ---------
 UTF-8 (with or without BOM), GB18030 and Big5 are detected per file from its first 64 KB
-(:func:`nlp.readers.detect_encoding`); ``encoding=`` overrides detection.
+(:func:`nlp.readers.detect_encoding`); when those bytes are all ASCII, the first non-ASCII line
+decides. ``encoding=`` overrides detection.
 
 Examples
 --------
@@ -185,9 +190,10 @@ class _Mapper:
             used = self._used
             std = {k: None if (v := f.get(src)) is None else _meta_str(v) for k, src in self._std_items}
             meta = {k: v for k, v in f.items() if k not in used}
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not text.strip() or _invisible_only(text):
             what = ("is missing" if tf not in f else "is null" if text is None else
-                    "is blank" if isinstance(text, str) else
+                    "is blank" if isinstance(text, str) and not text.strip() else
+                    "holds only invisible characters (zero-width, control)" if isinstance(text, str) else
                     f"is not a string but {type(text).__name__}")
             hint = ""
             if tf not in f and not raw.plain:
@@ -200,6 +206,17 @@ class _Mapper:
                 return ErrorRecord(raw.file, raw.line, doc_id,
                                    f"empty text (field {tf!r} has no text once HTML is removed)")
         return Document(id=doc_id, text=text, meta=meta, file=raw.file, line=raw.line, **std)
+
+
+def _invisible_only(text: str) -> bool:
+    """Is a text that is not blank still empty once :func:`nlp.text.normalize` removes
+    zero-width and control characters? Only a text whose first non-space character is not
+    printable can be, so the usual text costs one character test."""
+    if text.lstrip()[:1].isprintable():
+        return False
+    from nlp.text import normalize
+
+    return not normalize(text).strip()
 
 
 def _map_stream(items: Iterable[RawRecord | RawError], mapper: _Mapper,
@@ -270,8 +287,9 @@ def iter_records(paths: str | os.PathLike | Iterable[str | os.PathLike], *, fmt:
                      html=html)
 
     def raw_items() -> Iterator[RawRecord | RawError]:
-        for entry in readers.expand_paths(paths):
-            yield from readers.read_source(entry, fmt=fmt, encoding=encoding, html=html)
+        entries = list(readers.expand_paths(paths))
+        for entry, base in zip(entries, readers.id_bases(entries)):
+            yield from readers.read_source(entry, fmt=fmt, encoding=encoding, html=html, id_base=base)
 
     return _map_stream(raw_items(), mapper, dedupe)
 

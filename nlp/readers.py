@@ -17,16 +17,19 @@ import csv
 import glob
 import io
 import json
+import logging
 import os
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple, Sequence
 
 __all__ = [
     "RawRecord", "RawError", "FORMATS", "CANDIDATE_ENCODINGS", "SAMPLE_BYTES", "FOLDER_SUFFIXES",
-    "detect_encoding", "infer_format", "expand_paths", "read_source", "iter_json_objects",
+    "detect_encoding", "infer_format", "expand_paths", "id_bases", "read_source", "iter_json_objects",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Bytes read from the start of a file to choose its encoding.
 SAMPLE_BYTES = 64 * 1024
@@ -135,27 +138,52 @@ def detect_encoding(sample: bytes, *, at_eof: bool = True) -> str:
     return best
 
 
-def _decoder(encoding: str):
-    """Return ``decode(line_bytes, first) -> str`` raising UnicodeDecodeError on bad bytes.
+class _LineDecoder:
+    """``decode(line_bytes, first) -> str``, raising UnicodeDecodeError on bad bytes.
 
     Every line is decoded on its own; a leading BOM is removed from the first line only.
+    ``switchable``: the encoding was guessed from an all-ASCII sample, which says nothing about
+    the rest of the file, so the first line that is not valid UTF-8 chooses the encoding of that
+    line and every later one (:func:`detect_encoding` on that line) instead of becoming an error.
     """
-    enc = codecs.lookup(encoding).name
-    body = "utf-8" if enc in ("utf-8", "utf-8-sig") else enc
 
-    def decode(data: bytes, first: bool) -> str:
-        text = data.decode(body, "strict")
+    def __init__(self, encoding: str, switchable: bool = False):
+        self.switchable = switchable
+        self._set(encoding)
+
+    def _set(self, encoding: str) -> None:
+        enc = codecs.lookup(encoding).name
+        self.encoding = "utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc
+        self.utf8 = self.encoding == "utf-8-sig"
+        self._body = "utf-8" if self.utf8 else enc
+
+    def __call__(self, data: bytes, first: bool) -> str:
+        try:
+            text = data.decode(self._body, "strict")
+        except UnicodeDecodeError:
+            if not self.switchable:
+                raise
+            self.switchable = False
+            guess = detect_encoding(data, at_eof=True)
+            if guess == "utf-8-sig" or not _decodes(data, guess, final=True):
+                raise
+            log.info("the first non-ASCII bytes are not UTF-8: reading the rest as %s", guess)
+            self._set(guess)
+            text = data.decode(self._body, "strict")
+        else:
+            if self.switchable and not data.isascii():
+                self.switchable = False  # the first non-ASCII line is UTF-8: so is the file
         if first and text.startswith("\ufeff"):
             text = text[1:]
         return text
-
-    return decode
 
 
 class _ByteSource:
     """Byte lines of a binary stream with its encoding chosen from the first 64 KB.
 
-    Works on non-seekable streams (stdin): the sample is kept and replayed.
+    Works on non-seekable streams (stdin): the sample is kept and replayed. When the sample is
+    all ASCII and more follows, the encoding is settled by the first non-ASCII line
+    (:class:`_LineDecoder`), so a GB18030 file whose Chinese starts late still reads.
     """
 
     def __init__(self, stream: BinaryIO, encoding: str | None):
@@ -163,6 +191,10 @@ class _ByteSource:
         self.sample = stream.read(SAMPLE_BYTES)
         at_eof = len(self.sample) < SAMPLE_BYTES
         self.encoding = encoding or detect_encoding(self.sample, at_eof=at_eof)
+        self._switchable = encoding is None and not at_eof and self.sample.isascii()
+
+    def decoder(self) -> _LineDecoder:
+        return _LineDecoder(self.encoding, switchable=self._switchable)
 
     def lines(self) -> Iterator[bytes]:
         head = io.BytesIO(self.sample)
@@ -184,6 +216,7 @@ class _ByteSource:
 
 
 def _fmt_decode_error(err: UnicodeDecodeError, encoding: str) -> str:
+    """Error-record reason for a line that does not decode."""
     bad = err.object[err.start:err.end][:8]
     return f"undecodable bytes ({encoding}: {bad!r} at byte {err.start} of the line)"
 
@@ -209,12 +242,48 @@ def _folder_files(root: Path) -> list[Path]:
     return sorted(out, key=lambda p: p.relative_to(root).as_posix())
 
 
+def _empty_folder_reason(root: Path) -> str:
+    """Why a folder gave no documents: what it holds instead, and what to do."""
+    kinds: dict[str, int] = {}
+    for p in root.rglob("*"):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts):
+            suffix = p.suffix.lower() or "(no extension)"
+            kinds[suffix] = kinds.get(suffix, 0) + 1
+    wanted = "/".join(FOLDER_SUFFIXES)
+    if not kinds:
+        return f"folder {str(root)!r} holds no {wanted} files (it is empty)"
+    found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+    return (f"folder {str(root)!r} holds no {wanted} files (found {found}); a folder is read as one "
+            f"document per text/HTML file: pass data files (JSONL, CSV, Parquet) by name or glob")
+
+
+def id_bases(entries: Sequence[tuple]) -> list[str | None]:
+    """What ids derived for records without one start with, per :func:`expand_paths` entry.
+
+    The file name (a folder's file: its path relative to that folder; stdin: ``<stdin>``), so
+    ids stay short and do not depend on where the corpus lies; but when two different files of
+    the same call share that name (``2020/press.jsonl`` and ``2021/press.jsonl``), each of
+    them uses its path as given instead, so their ids cannot collide.
+    """
+    short: list[str | None] = []
+    for e in entries:
+        short.append(Path(e[1]).name if e[0] == "file" else e[2] if e[0] == "folder-file"
+                     else STDIN_NAME if e[0] == "stdin" else None)
+    owners: dict[str, set[str]] = {}
+    for e, name in zip(entries, short):
+        if name is not None and e[0] != "stdin":
+            owners.setdefault(name, set()).add(os.path.realpath(e[1]))
+    return [Path(e[1]).as_posix() if name is not None and len(owners.get(name, ())) > 1 else name
+            for e, name in zip(entries, short)]
+
+
 def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[tuple]:
     """Expand inputs into ``('file', path)``, ``('folder-file', path, rel_id)``, ``('stdin',)``
     or ``('missing', path, reason)`` entries, in input order.
 
     Globs are expanded (``**`` recursive) and sorted; folders are walked recursively in sorted
-    order and give their ``.txt``/``.html``/``.htm`` files (hidden ones skipped).
+    order and give their ``.txt``/``.html``/``.htm`` files (hidden ones skipped). A folder with
+    none of those is a ``missing`` entry saying what it holds, so it cannot pass for an empty corpus.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -225,7 +294,10 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iter
             continue
         path = Path(s)
         if path.is_dir():
-            for f in _folder_files(path):
+            files = _folder_files(path)
+            if not files:
+                yield ("missing", s, _empty_folder_reason(path))
+            for f in files:
                 yield ("folder-file", str(f), f.relative_to(path).as_posix())
         elif path.exists():
             yield ("file", s)
@@ -242,9 +314,9 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iter
 # ---------------------------------------------------------------------------------------------
 # readers
 # ---------------------------------------------------------------------------------------------
-def _derived_id(name: str, line: int | None) -> str:
-    """Id for records without one: ``<file name>:<line>`` (``<stdin>:<line>`` for stdin)."""
-    base = _base_name(name)
+def _derived_id(base: str, line: int | None) -> str:
+    """Id for records without one: ``<base>:<line>``, ``base`` being the file name (see
+    :func:`id_bases`; ``<stdin>`` for stdin)."""
     return base if line is None else f"{base}:{line}"
 
 
@@ -324,29 +396,31 @@ def iter_json_objects(path: str | os.PathLike, error: type[Exception] = ValueErr
             yield i, obj
 
 
-def _read_jsonl(src: _ByteSource, name: str) -> Iterator[Item]:
-    decode = _decoder(src.encoding)
+def _read_jsonl(src: _ByteSource, name: str, base: str) -> Iterator[Item]:
+    decode = src.decoder()
     # UTF-8 input: orjson parses the bytes directly (it checks UTF-8 as strictly as the codec);
     # any line it refuses, or that needs a closer look, takes the path below, so records and
     # error messages are the same either way
-    fast = _orjson.loads if _orjson is not None and codecs.lookup(src.encoding).name in ("utf-8", "utf-8-sig") else None
+    fast = _orjson.loads if _orjson is not None else None
     for lineno, raw in enumerate(src.lines(), start=1):
-        if fast is not None:
+        if fast is not None and decode.utf8:
             try:
                 obj = fast(raw)
             except _orjson.JSONDecodeError:
                 pass
             else:
                 if type(obj) is dict and not _has_huge_float(obj):
-                    yield RawRecord(name, lineno, obj, _derived_id(name, lineno))
+                    yield RawRecord(name, lineno, obj, _derived_id(base, lineno))
                     continue
         if not raw.strip():
             continue
         try:
             text = decode(raw, lineno == 1)
         except UnicodeDecodeError as e:
-            yield RawError(name, lineno, None, _fmt_decode_error(e, src.encoding))
+            yield RawError(name, lineno, None, _fmt_decode_error(e, decode.encoding))
             continue
+        if not text.strip():
+            continue  # a blank line after its BOM
         try:
             obj = _loads(text)
         except json.JSONDecodeError as e:
@@ -360,7 +434,41 @@ def _read_jsonl(src: _ByteSource, name: str) -> Iterator[Item]:
             yield RawError(name, lineno, None,
                            f"not a JSON object (got {type(obj).__name__}); each line must be one {{...}} record")
             continue
-        yield RawRecord(name, lineno, obj, _derived_id(name, lineno))
+        yield RawRecord(name, lineno, obj, _derived_id(base, lineno))
+
+
+def _read_json_document(stream: BinaryIO, name: str, base: str, encoding: str | None) -> Iterator[Item] | None:
+    """A ``.json`` file holding ONE JSON value: an array of records (record ``k`` is "line"
+    ``k``, the element number) or a single record object. None when a file that starts with
+    ``{`` is not one JSON value (then it is read as JSON Lines); a broken array is one error
+    record, as its records cannot be told apart. Reads the file into memory."""
+    data = stream.read()
+    enc = encoding or detect_encoding(data, at_eof=True)
+    try:
+        text = data.decode(codecs.lookup(enc).name, "strict").lstrip("\ufeff")
+    except UnicodeDecodeError as e:
+        return iter([RawError(name, None, None, _fmt_decode_error(e, enc).replace("of the line", "of the file"))])
+    try:
+        value = _loads(text)
+    except json.JSONDecodeError as e:
+        if text.lstrip()[:1] != "[":
+            return None  # perhaps JSON Lines
+        return iter([RawError(name, None, None, f"invalid JSON array at line {e.lineno}, column {e.colno}: {e.msg}; "
+                                                "no records were read from this file")])
+    except (ValueError, RecursionError) as e:
+        return iter([RawError(name, None, None, f"invalid JSON: {e}")])
+    if isinstance(value, dict):
+        return iter([RawRecord(name, 1, value, _derived_id(base, 1))])
+    if not isinstance(value, list):
+        return iter([RawError(name, None, None, f"a JSON {type(value).__name__}, not records: expected an array "
+                                                "of {...} objects, one {...} object, or JSON Lines")])
+    out: list[Item] = []
+    for k, obj in enumerate(value, start=1):
+        if isinstance(obj, dict):
+            out.append(RawRecord(name, k, obj, _derived_id(base, k)))
+        else:
+            out.append(RawError(name, k, None, f"array element {k} is not a JSON object (got {type(obj).__name__})"))
+    return iter(out)
 
 
 class _CsvLines:
@@ -368,7 +476,7 @@ class _CsvLines:
 
     def __init__(self, src: _ByteSource):
         self.src = src
-        self.decode = _decoder(src.encoding)
+        self.decode = src.decoder()
         self.bad: dict[int, str] = {}  # physical line → decode error message
 
     def __iter__(self) -> Iterator[str]:
@@ -376,11 +484,11 @@ class _CsvLines:
             try:
                 yield self.decode(raw, n == 1)
             except UnicodeDecodeError as e:
-                self.bad[n] = _fmt_decode_error(e, self.src.encoding)
-                yield raw.decode(codecs.lookup(self.src.encoding).name, "replace").lstrip("\ufeff")
+                self.bad[n] = _fmt_decode_error(e, self.decode.encoding)
+                yield raw.decode(codecs.lookup(self.decode.encoding).name, "replace").lstrip("\ufeff")
 
 
-def _read_csv(src: _ByteSource, name: str, delimiter: str) -> Iterator[Item]:
+def _read_csv(src: _ByteSource, name: str, base: str, delimiter: str) -> Iterator[Item]:
     lines = _CsvLines(src)
     reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] | None = None
@@ -424,22 +532,22 @@ def _read_csv(src: _ByteSource, name: str, delimiter: str) -> Iterator[Item]:
         fields: dict[str, Any] = {}
         for k, v in zip(header, row):
             fields.setdefault(k, v)  # a repeated column name keeps its first value
-        yield RawRecord(name, row_no, fields, _derived_id(name, row_no))
+        yield RawRecord(name, row_no, fields, _derived_id(base, row_no))
 
 
-def _read_txt_lines(src: _ByteSource, name: str) -> Iterator[Item]:
-    decode = _decoder(src.encoding)
+def _read_txt_lines(src: _ByteSource, name: str, base: str) -> Iterator[Item]:
+    decode = src.decoder()
     for lineno, raw in enumerate(src.lines(), start=1):
         if not raw.strip():
             continue
         try:
             text = decode(raw, lineno == 1).rstrip("\r\n")
         except UnicodeDecodeError as e:
-            yield RawError(name, lineno, _derived_id(name, lineno), _fmt_decode_error(e, src.encoding))
+            yield RawError(name, lineno, _derived_id(base, lineno), _fmt_decode_error(e, decode.encoding))
             continue
         if not text.strip():
             continue  # e.g. a line of ideographic spaces
-        yield RawRecord(name, lineno, {"text": text}, _derived_id(name, lineno), plain=True)
+        yield RawRecord(name, lineno, {"text": text}, _derived_id(base, lineno), plain=True)
 
 
 def _read_whole(stream: BinaryIO, name: str, doc_id: str, encoding: str | None,
@@ -454,7 +562,7 @@ def _read_whole(stream: BinaryIO, name: str, doc_id: str, encoding: str | None,
     yield RawRecord(name, None, {"text": text}, doc_id, plain=True, is_html=is_html)
 
 
-def _read_parquet(source: Any, name: str, batch_size: int = 1024) -> Iterator[Item]:
+def _read_parquet(source: Any, name: str, base: str, batch_size: int = 1024) -> Iterator[Item]:
     try:
         import pyarrow.parquet as pq
 
@@ -467,13 +575,13 @@ def _read_parquet(source: Any, name: str, batch_size: int = 1024) -> Iterator[It
         for batch in pf.iter_batches(batch_size=batch_size):
             for rec in batch.to_pylist():
                 row += 1
-                yield RawRecord(name, row, rec, _derived_id(name, row))
+                yield RawRecord(name, row, rec, _derived_id(base, row))
     except Exception as e:
         yield RawError(name, row + 1, None, f"cannot read Parquet data after row {row}: {e}")
 
 
 def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = None,
-                html: bool | None = None) -> Iterator[Item]:
+                html: bool | None = None, id_base: str | None = None) -> Iterator[Item]:
     """Stream one expanded input (see :func:`expand_paths`) as RawRecord/RawError items.
 
     Parameters
@@ -486,6 +594,9 @@ def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = 
         Overrides detection for every file.
     html : bool, optional
         None: ``.html``/``.htm`` files are HTML; True: every text is HTML; False: none is.
+    id_base : str, optional
+        What ids derived for records without one start with (see :func:`id_bases`); default:
+        the file name (a folder's file: its path relative to the folder).
     """
     kind = entry[0]
     if kind == "missing":
@@ -494,7 +605,7 @@ def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = 
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown fmt {fmt!r}; use one of: {', '.join(FORMATS)}")
     if kind == "folder-file":
-        path, rel = entry[1], entry[2]
+        path, rel = entry[1], id_base or entry[2]
         is_html = html if html is not None else Path(path).suffix.lower() in HTML_SUFFIXES
         try:
             with open(path, "rb") as f:
@@ -507,16 +618,18 @@ def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = 
         stream = getattr(sys.stdin, "buffer", None)
         if stream is None:  # a plain text stream (e.g. io.StringIO in tests)
             stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
-        yield from _read_stream(stream, name, fmt or "jsonl", encoding, html)
+        yield from _read_stream(stream, name, fmt or "jsonl", encoding, html, id_base or name)
         return
     path = entry[1]
+    base = id_base or _base_name(path)
     f_fmt = fmt or infer_format(path)
     if f_fmt is None:
         yield RawError(path, None, None,
-                       f"unknown file type {Path(path).suffix!r}; pass fmt= one of {', '.join(FORMATS)}")
+                       f"unknown file type {Path(path).suffix!r}; set the input format (--input-format, or fmt=) "
+                       f"to one of {', '.join(FORMATS)}")
         return
     if f_fmt == "parquet":
-        yield from _read_parquet(path, path)
+        yield from _read_parquet(path, path, base)
         return
     try:
         f = open(path, "rb")
@@ -524,22 +637,44 @@ def read_source(entry: tuple, *, fmt: str | None = None, encoding: str | None = 
         yield RawError(path, None, None, f"cannot read file: {e}")
         return
     with f:
-        yield from _read_stream(f, path, f_fmt, encoding, html)
+        if fmt is None and Path(path).suffix.lower() == ".json" and _looks_like_one_value(f):
+            items = _read_json_document(f, path, base, encoding)
+            if items is not None:
+                yield from items
+                return
+            f.seek(0)
+        yield from _read_stream(f, path, f_fmt, encoding, html, base)
+
+
+def _looks_like_one_value(f: BinaryIO) -> bool:
+    """Does a ``.json`` file start like one JSON value spread over lines (an array, or an
+    object whose first line is not a whole record) rather than JSON Lines? Rewinds ``f``."""
+    head = f.read(SAMPLE_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
+    f.seek(0)
+    if head[:1] == b"[":
+        return True
+    if head[:1] != b"{":
+        return False
+    try:
+        json.loads(head.split(b"\n", 1)[0])
+    except ValueError:
+        return True
+    return False
 
 
 def _read_stream(stream: BinaryIO, name: str, fmt: str, encoding: str | None,
-                 html: bool | None) -> Iterator[Item]:
+                 html: bool | None, base: str) -> Iterator[Item]:
     if fmt == "parquet":  # stdin: Parquet needs random access, so it is buffered
-        yield from _read_parquet(io.BytesIO(stream.read()), name)
+        yield from _read_parquet(io.BytesIO(stream.read()), name, base)
         return
     if fmt in ("txt-doc", "html"):
         is_html = html if html is not None else fmt == "html"
-        yield from _read_whole(stream, name, _derived_id(name, None), encoding, is_html)
+        yield from _read_whole(stream, name, _derived_id(base, None), encoding, is_html)
         return
     src = _ByteSource(stream, encoding)
     if fmt == "jsonl":
-        yield from _read_jsonl(src, name)
+        yield from _read_jsonl(src, name, base)
     elif fmt in ("csv", "tsv"):
-        yield from _read_csv(src, name, "\t" if fmt == "tsv" else ",")
+        yield from _read_csv(src, name, base, "\t" if fmt == "tsv" else ",")
     elif fmt == "txt":
-        yield from _read_txt_lines(src, name)
+        yield from _read_txt_lines(src, name, base)

@@ -131,7 +131,8 @@ def test_html_flag_and_unknown_format(tmp_path):
     (tmp_path / "x.xml").write_text("<a/>")
     recs = list(iter_records(tmp_path / "x.xml"))
     assert [(r.line, r.reason) for r in recs] == [
-        (None, "unknown file type '.xml'; pass fmt= one of jsonl, csv, tsv, parquet, txt, txt-doc, html")]
+        (None, "unknown file type '.xml'; set the input format (--input-format, or fmt=) to one of "
+              "jsonl, csv, tsv, parquet, txt, txt-doc, html")]
     with pytest.raises(ValueError, match="unknown fmt 'xml'"):
         iter_records(p, fmt="xml")
 
@@ -213,6 +214,80 @@ def test_glob_pattern_sorted_and_missing(tmp_path):
     assert [(e.line, e.reason.split(":")[0]) for e in errors] == [
         (None, "no files match the pattern '" + str(tmp_path / "none*.csv") + "'"),
         (None, "file not found")]
+
+
+def test_derived_ids_stay_unique_across_same_named_inputs(tmp_path):
+    for year in ("y2020", "y2021"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "press.jsonl").write_text(json.dumps({"text": f"{year} doc"}) + "\n", encoding="utf-8")
+        (tmp_path / year / "pages").mkdir()
+        (tmp_path / year / "pages" / "0001.txt").write_text(f"{year} page", encoding="utf-8")
+    a, b = (str(tmp_path / y / "press.jsonl") for y in ("y2020", "y2021"))
+    docs, errors = read_documents([a, b])
+    assert errors == [] and [d.id for d in docs] == [Path(a).as_posix() + ":1", Path(b).as_posix() + ":1"]
+    docs, errors = read_documents([str(tmp_path / y / "pages") for y in ("y2020", "y2021")])
+    assert errors == [] and [d.text for d in docs] == ["y2020 page", "y2021 page"]
+    assert docs[0].id.endswith("y2020/pages/0001.txt") and docs[1].id.endswith("y2021/pages/0001.txt")
+    # alone, or the same file given twice, a file keeps its short name (and twice is a duplicate)
+    assert [d.id for d in read_documents(a)[0]] == ["press.jsonl:1"]
+    docs, errors = read_documents([a, a])
+    assert [d.id for d in docs] == ["press.jsonl:1"] and "duplicate id 'press.jsonl:1'" in errors[0].reason
+
+
+def test_folder_without_text_files_is_an_error(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    recs = list(iter_records([tmp_path / "data", tmp_path / "empty"]))
+    assert [type(r).__name__ for r in recs] == ["ErrorRecord", "ErrorRecord"]
+    assert "holds no .txt/.html/.htm files (found 1 .jsonl)" in recs[0].reason
+    assert "(it is empty)" in recs[1].reason
+
+
+def test_json_file_holding_one_array_or_object(tmp_path):
+    arr = tmp_path / "arr.json"
+    arr.write_text(json.dumps([{"id": "a", "text": "one"}, 5, {"text": "three"}], indent=2), encoding="utf-8")
+    recs = list(iter_records(arr))
+    assert [(type(r).__name__, r.id, r.line) for r in recs] == [
+        ("Document", "a", 1), ("ErrorRecord", None, 2), ("Document", "arr.json:3", 3)]
+    assert recs[1].reason == "array element 2 is not a JSON object (got int)"
+    obj = tmp_path / "obj.json"
+    obj.write_text(json.dumps({"id": "o", "text": "pretty"}, indent=2), encoding="utf-8")
+    assert [(d.id, d.text) for d in read_documents(obj)[0]] == [("o", "pretty")]
+    lines = tmp_path / "lines.json"  # JSON Lines in a .json file, one bad line
+    lines.write_text('{"id": "l1", "text": "a"}\n{"id": "l2", "text": "b"}\n[1]\n', encoding="utf-8")
+    docs, errors = read_documents(lines)
+    assert [d.id for d in docs] == ["l1", "l2"] and [e.line for e in errors] == [3]
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"id": "b", "text": "x"},\n{"id": "c"\n', encoding="utf-8")
+    recs = list(iter_records(broken))
+    assert len(recs) == 1 and recs[0].reason.startswith("invalid JSON array at line 2, column")
+
+
+def test_bom_only_or_bom_blank_jsonl_has_no_records(tmp_path):
+    for data in (b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\xef\xbb\xbf\r\n\n"):
+        p = tmp_path / "bom.jsonl"
+        p.write_bytes(data)
+        assert list(iter_records(p)) == []
+
+
+@pytest.mark.parametrize("encoding,suffix", [("gb18030", "jsonl"), ("big5", "csv")])
+def test_encoding_decided_by_first_non_ascii_line(tmp_path, encoding, suffix):
+    """The first 64 KB are ASCII: the first non-ASCII line decides the encoding, not a UTF-8 guess."""
+    zh = ["中國願與各國攜手應對疫情挑戰。", "共建衛生健康共同體，外交部發言人表示。"]
+    p = tmp_path / f"late.{suffix}"
+    if suffix == "jsonl":
+        rows = [json.dumps({"id": f"a{i}", "text": "english text " * 3}) for i in range(3000)]
+        rows += [json.dumps({"id": f"z{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(zh)]
+    else:
+        rows = ["id,text"] + [f"a{i},english text" for i in range(6000)] + [f"z{i},{t}" for i, t in enumerate(zh)]
+    data = ("\n".join(rows) + "\n").encode(encoding)
+    assert data[:65536].isascii() and len(data) > 65536
+    p.write_bytes(data)
+    docs, errors = read_documents(p)
+    assert errors == [] and [d.text for d in docs[-2:]] == zh
+    docs, errors = read_documents(p, encoding="utf-8")  # forced: the lines are errors, as asked
+    assert len(errors) == 2 and "undecodable bytes (utf-8" in errors[0].reason
 
 
 def test_big5_text_lines():
@@ -390,3 +465,13 @@ def test_lone_surrogate_escape_is_an_error_record(tmp_path):
     assert [d.id for d in docs] == ["a", "d"]
     assert docs[1].text == "pair \U0001F600 fine"
     assert [(e.line, "surrogate" in e.reason) for e in errors] == [(2, True), (3, True)]
+
+
+def test_text_of_only_invisible_characters_is_empty(tmp_path):
+    p = tmp_path / "inv.jsonl"
+    rows = [{"id": "zw", "text": "\u200b\u200d\ufeff"}, {"id": "cc", "text": " \u0001\u0002 "}, {"id": "ok", "text": "\u200b中方"}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    docs, errors = read_documents(p)
+    assert [d.id for d in docs] == ["ok"]
+    assert [(e.id, e.reason) for e in errors] == [
+        (i, "empty text (field 'text' holds only invisible characters (zero-width, control))") for i in ("zw", "cc")]
