@@ -26,8 +26,13 @@ app = typer.Typer(
 
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages to stderr.")) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if verbose else logging.INFO
+    # the level is set on the handler too: records that other libraries' loggers emit at their
+    # own level (jieba logs DEBUG lines to its own handler) propagate here whatever the root
+    # level, and would otherwise be printed a second time
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
 
 
 def _register_all() -> None:

@@ -35,9 +35,20 @@ def round4(P) -> np.ndarray:
     return out
 
 
+#: Input field name → the :class:`nlp.corpus.Document` attribute that holds it, for ``keep``
+#: (the readers move these fields out of ``Document.meta``).
+DOCUMENT_FIELDS = {"date": "date", "source": "source", "title": "title", "text": "text"}
+_ABSENT = object()
+
+
 def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Codebook, *, model_name: str,
-                 keep: Sequence[str] = ("date", "source", "title")) -> list[dict]:
-    """Output records: id, kept fields, detected language, labels, Silk Road category, storytelling flag, probabilities."""
+                 keep: Sequence[str] = ("date", "source", "title"), fields: dict[str, str] | None = None) -> list[dict]:
+    """Output records: id, kept fields, detected language, labels, Silk Road category, storytelling flag, probabilities.
+
+    A kept field is the input's own field of that name (``None`` when a record lacks it): from
+    ``Document.meta``, or from the attribute the readers mapped it onto (:data:`DOCUMENT_FIELDS`,
+    updated by ``fields``, e.g. ``{"published": "date"}`` for ``--date-field published``).
+    """
     from nlp.text import detect_lang
 
     cats = [str(c) for c in codebook.silk_road_category(Yhat).tolist()] if len(Yhat) else []
@@ -46,6 +57,7 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
     labels = [[lid for lid, v in zip(label_ids, row) if v] for row in np.asarray(Yhat).tolist()]
     probs = round4(P).tolist()
     keep = tuple(keep)
+    attr_of = {**DOCUMENT_FIELDS, **(fields or {})}
     out = []
     append = out.append
     # one dict display per record (faster than item by item); key order is the schema's order
@@ -54,9 +66,10 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
         if keep:
             rec = {"id": d.id}
             for k in keep:
-                v = getattr(d, k, None)
-                if v is None:
-                    v = d.meta.get(k)
+                v = d.meta.get(k, _ABSENT)
+                if v is _ABSENT:
+                    attr = attr_of.get(k)
+                    v = getattr(d, attr, None) if attr is not None else None
                 rec[k] = v
             rec.update(lang=detect_lang(d.text), labels=lab, silk_road=cat, storytelling=st, probs=pr,
                        model=model_name)

@@ -25,6 +25,7 @@ CSV/Parquet) and ``model``. See ``docs/tagging.md``.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
 import hashlib
@@ -53,6 +54,25 @@ _HEAD = ("id",)
 _TAIL = ("lang", "labels", "silk_road", "storytelling")
 
 
+class Terminated(KeyboardInterrupt):
+    """The run was stopped by SIGTERM (a scheduler's time limit, ``kill``): handled like Ctrl-C,
+    finished chunks are kept for ``--resume``."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _worker_init(opts: dict) -> None:
+    """Pool worker start: the parent alone handles Ctrl-C and SIGTERM (it stops the pool), so
+    workers ignore SIGINT and die quietly on SIGTERM; then the model is loaded."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker_state(opts)
+
+
 class TaggingError(RuntimeError):
     """A tagging run that cannot start or resume; the message says what to do."""
 
@@ -77,6 +97,7 @@ class TagOptions:
     id_field: str = "id"
     date_field: str = "date"
     input_format: str | None = None
+    encoding: str | None = None  # None: detected per file (UTF-8, GB18030, Big5)
 
 
 @dataclass
@@ -163,7 +184,8 @@ def _tag(items: Sequence, opts: dict) -> tuple[list[dict], list[dict], bool]:
         return [], errors, True
     P = model.predict_proba(docs)
     Y = model.decide(P)
-    recs = make_records(docs, P, Y, cb, model_name=model.name, keep=tuple(opts.get("keep") or ()))
+    recs = make_records(docs, P, Y, cb, model_name=model.name, keep=tuple(opts.get("keep") or ()),
+                        fields=opts.get("fields"))
     if gaz is not None:
         from nlp.actors import extract_fields
 
@@ -313,7 +335,7 @@ def _chunks(inputs: Sequence[str], opts: TagOptions) -> Iterator[list]:
     from nlp.corpus import iter_records
 
     it = iter_records(list(inputs), fmt=opts.input_format, text_field=opts.text_field, id_field=opts.id_field,
-                      date_field=opts.date_field)
+                      date_field=opts.date_field, encoding=opts.encoding)
     while True:
         batch = list(itertools.islice(it, opts.chunk_size))
         if not batch:
@@ -337,7 +359,8 @@ def _manifest(inputs: Sequence[str], opts: TagOptions) -> dict:
     return {"inputs": [fingerprint(str(p)) for p in inputs], "chunk_size": opts.chunk_size,
             "model_sha256": h.hexdigest(), "keep": list(opts.keep), "extract": opts.extract,
             "reference": opts.reference, "text_field": opts.text_field, "id_field": opts.id_field,
-            "date_field": opts.date_field, "input_format": opts.input_format, "codebook": opts.codebook}
+            "date_field": opts.date_field, "input_format": opts.input_format, "codebook": opts.codebook,
+            **({"encoding": opts.encoding} if opts.encoding else {})}
 
 
 # ---- engines ----------------------------------------------------------------------------------------
@@ -359,7 +382,7 @@ class _LocalEngine:
                 method = "forkserver"
             if method == "fork":
                 _worker_state(opts)  # load once here; forked workers inherit it instead of each loading it
-            self.pool = mp.get_context(method).Pool(self.jobs, initializer=_worker_state, initargs=(opts,))
+            self.pool = mp.get_context(method).Pool(self.jobs, initializer=_worker_init, initargs=(opts,))
 
     def run(self, chunks: Iterator[tuple[int, list]], parts: Path) -> Iterator[tuple[int, int, int]]:
         """Tag and write each chunk; yields (chunk, tagged, errors) in input order."""
@@ -552,6 +575,38 @@ def _meta_path(out: Path) -> Path:
     return Path(str(out) + ".meta.json")
 
 
+def _check_keep(opts: TagOptions, label_ids: Sequence[str]) -> None:
+    """``--keep`` may not name a field the output fills itself (it would silently lose)."""
+    from nlp.actors.extract import FLAT_FIELDS
+
+    own = {*_HEAD, *_TAIL, "probs", "model", *(f"p_{lid}" for lid in label_ids), *(FLAT_FIELDS if opts.extract else ())}
+    clash = [k for k in opts.keep if k in own]
+    if clash:
+        raise TaggingError(f"--keep {','.join(clash)}: the output has its own field of that name (the model's "
+                           f"prediction or the document id); rename the input field or leave it out of --keep")
+
+
+def _check_out(out: Path, inputs: Sequence[str]) -> None:
+    """Refuse, before any work, an output that cannot be written or that is one of the inputs
+    (tagging would overwrite the corpus, or a later run would read its own output)."""
+    from nlp.readers import expand_paths
+
+    if out.is_dir():
+        raise TaggingError(f"--out {out} is a folder: give a file name, e.g. {out / 'tagged.jsonl'}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TaggingError(f"cannot create the folder {out.parent} for --out: {e.strerror or e}") from None
+    ours = {os.path.realpath(p) for p in (out, str(out) + ".errors.jsonl", _meta_path(out))}
+    parts = os.path.realpath(str(out) + ".parts") + os.sep
+    for entry in expand_paths(list(inputs)):
+        if entry[0] in ("file", "folder-file"):
+            real = os.path.realpath(entry[1])
+            if real in ours or real.startswith(parts):
+                raise TaggingError(f"input {entry[1]} is this run's own output ({out} or its sidecar files): "
+                                   f"write the output somewhere the inputs do not reach")
+
+
 def _finished_run(out: Path, manifest: dict, fmt: str) -> dict | None:
     """The ``OUT.meta.json`` of a complete run with the same manifest and format, else None."""
     mp = _meta_path(out)
@@ -603,10 +658,16 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
         raise TaggingError("--chunk-size must be at least 1")
     if opts.jobs < 1:
         raise TaggingError("--jobs must be at least 1")
+    if opts.encoding is not None:
+        try:
+            codecs.lookup(opts.encoding)
+        except LookupError:
+            raise TaggingError(f"unknown encoding {opts.encoding!r} (e.g. utf-8, gb18030, big5)") from None
     cfg = read_config(opts.model)  # fail early on a bad model folder
     cb = load_codebook(opts.codebook)
+    _check_keep(opts, cb.label_ids)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _check_out(out, inputs)
     parts = Path(str(out) + ".parts")
     manifest = _manifest(inputs, opts)
     man_path = parts / "manifest.json"
@@ -643,7 +704,7 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
         _atomic_write(man_path, [json.dumps(manifest, ensure_ascii=False)])
 
     wopts = {"model": str(opts.model), "codebook": opts.codebook, "keep": list(opts.keep), "extract": opts.extract,
-             "reference": opts.reference}
+             "reference": opts.reference, "fields": {opts.date_field: "date", opts.text_field: "text"}}
     engine = (_DaskEngine(wopts, opts.scheduler, opts.dask_workers) if opts.engine == "dask"
               else _LocalEngine(wopts, opts.jobs))  # before the bar: tqdm starts a thread
     show = progress if progress is not None else sys.stderr.isatty()
@@ -669,6 +730,10 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
                 continue
             yield i, items
 
+    import signal
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         for i, n_rec, n_err in engine.run(pending(), parts):
             summary.tagged += n_rec
@@ -681,6 +746,8 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
         engine.close()
         if bar is not None:
             bar.close()
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
     summary.seconds = round(time.perf_counter() - t0, 3)
     _merge(parts, n_chunks, out, opts.fmt, cb.label_ids, opts.keep)
     meta = {

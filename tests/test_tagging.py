@@ -342,3 +342,84 @@ def test_progress_bar_only_on_request_or_tty(tmp_path, model_dir, small_inputs, 
     assert r.stderr == ""
     r = CliRunner().invoke(app, ["tag", src, "--model", str(model_dir), "--out", str(tmp_path / "d.jsonl")])
     assert r.exit_code == 0 and "tagging" not in r.stderr and "skipped as already done 0" in r.stderr
+
+
+# ---- outputs that would clobber inputs, --keep, --format from OUT, SIGTERM --------------------------
+def test_out_that_is_an_input_or_unwritable_is_refused_before_work(tmp_path, model_dir, small_inputs):
+    src = tmp_path / "same.jsonl"
+    src.write_bytes(small_inputs["jsonl"].read_bytes())
+    with pytest.raises(TaggingError, match="this run's own output"):
+        tag_files([str(src)], src, _opts(model_dir), progress=False)
+    assert src.read_bytes() == small_inputs["jsonl"].read_bytes()
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "a.jsonl").write_bytes(src.read_bytes())
+    pattern, out = str(tmp_path / "g" / "*.jsonl"), tmp_path / "g" / "tagged.jsonl"
+    tag_files([pattern], out, _opts(model_dir), progress=False)  # first run: OUT does not exist yet
+    with pytest.raises(TaggingError, match="this run's own output"):  # a rerun would read it
+        tag_files([pattern], out, _opts(model_dir), progress=False)
+    with pytest.raises(TaggingError, match="is a folder"):
+        tag_files([str(src)], tmp_path / "g", _opts(model_dir), progress=False)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(TaggingError, match="cannot create the folder"):
+        tag_files([str(src)], tmp_path / "afile" / "o.jsonl", _opts(model_dir), progress=False)
+    assert not list(tmp_path.glob("afile*.parts")) and not (tmp_path / "g.parts").exists()
+
+
+def test_keep_copies_the_input_fields_themselves(tmp_path, model_dir):
+    src = tmp_path / "k.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "China donated masks to Italy.", "file": "press_0412.pdf",
+                               "line": "MFA line", "meta": "m", "published": "2020-01-02", "date": "own"}) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "k.out.jsonl"
+    keep = ("file", "line", "meta", "to_dict", "published", "date", "text")
+    tag_files([str(src)], out, _opts(model_dir, keep=keep, date_field="published"), progress=False)
+    rec = read_jsonl(out)[0]
+    assert {k: rec[k] for k in keep} == {"file": "press_0412.pdf", "line": "MFA line", "meta": "m", "to_dict": None,
+                                         "published": "2020-01-02", "date": "own",
+                                         "text": "China donated masks to Italy."}
+    for clash in (("lang",), ("labels", "x"), ("p_covid",)):
+        with pytest.raises(TaggingError, match="has its own field"):
+            tag_files([str(src)], tmp_path / "c.jsonl", _opts(model_dir, keep=clash), progress=False)
+
+
+def test_cli_format_follows_out_suffix_and_encoding_is_checked(tmp_path, model_dir, small_inputs):
+    src = str(small_inputs["jsonl"])
+    r = CliRunner().invoke(app, ["tag", src, "--model", str(model_dir), "--out", str(tmp_path / "t.csv"), "-q"])
+    assert r.exit_code == 0 and (tmp_path / "t.csv").read_text(encoding="utf-8").startswith("id,lang,labels,")
+    r = CliRunner().invoke(app, ["tag", src, "--model", str(model_dir), "--out", str(tmp_path / "e.jsonl"),
+                                 "--encoding", "nope"])
+    assert r.exit_code == 2 and "unknown encoding 'nope'" in r.output
+    gb = tmp_path / "gb.csv"
+    gb.write_bytes("id,text\ng1,中方向意大利捐赠口罩。\n".encode("gb18030"))
+    r = CliRunner().invoke(app, ["tag", str(gb), "--model", str(model_dir), "--out", str(tmp_path / "gb.jsonl"),
+                                 "--encoding", "gb18030", "-q"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["tagged"] == 1
+
+
+def test_sigterm_stops_workers_quietly_and_resume_is_exact(big, model_dir, tmp_path):
+    out = tmp_path / "termed.jsonl"
+    parts = Path(str(out) + ".parts")
+    args = [str(big["src"]), "--model", str(model_dir), "--out", str(out), "--keep", "date,source",
+            "--chunk-size", "50", "--jobs", "2", "--quiet"]
+    proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(parts.glob("chunk-*.errors.jsonl"))) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be stopped"
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "Traceback" not in err and "--resume" in err
+    res = subprocess.run(_cli(*args, "--resume"), capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes() == big["out"].read_bytes()
+
+
+def test_predict_cli_checks_format_and_exits_1_on_unreadable_records(tmp_path, model_dir, small_inputs):
+    src = str(small_inputs["jsonl"])  # its last record has an empty text
+    r = CliRunner().invoke(app, ["predict", src, "--model", str(model_dir), "--format", "csv"])
+    assert r.exit_code == 2 and "unknown --format 'csv'" in r.output
+    r = CliRunner().invoke(app, ["predict", src, "--model", str(model_dir), "--format", "jsonl"])
+    assert r.exit_code == 1 and len([ln for ln in r.stdout.splitlines() if ln.startswith("{")]) == len(TEXTS)
+    assert "1 input record(s) could not be read" in r.stderr

@@ -18,13 +18,23 @@ def register(app: typer.Typer) -> None:
         id_field: str = typer.Option("id", "--id-field"),
         codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook the model was trained with (default: bundled)."),
     ) -> None:
-        """Tag documents with a model and print labels per document (for small inputs; see `tag` for batches)."""
+        """Tag documents with a model and print labels per document (for small inputs; see `tag` for batches).
+
+        Unusable input records are reported on stderr (file:line: reason); exit code 1 if any.
+        """
         from nlp.classifiers import ModelError
-        from nlp.codebook import load_codebook
+        from nlp.codebook import CodebookError, load_codebook
         from nlp.corpus import read_documents
         from nlp.predict import predict_records, render_table
 
-        cb = load_codebook(codebook)
+        if fmt not in ("table", "jsonl"):
+            typer.echo(f"error: unknown --format {fmt!r}; choose table or jsonl", err=True)
+            raise typer.Exit(2)
+        try:
+            cb = load_codebook(codebook)
+        except CodebookError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2)
         docs, errors = read_documents(inputs, text_field=text_field, id_field=id_field)
         try:
             records = predict_records(docs, model, codebook=cb)
@@ -40,3 +50,4 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error record: {e}", err=True)
         if errors:
             typer.echo(f"{len(errors)} input record(s) could not be read (see above)", err=True)
+            raise typer.Exit(1)
