@@ -654,6 +654,8 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
         raise TaggingError(f"unknown output format {opts.fmt!r}; choose one of {', '.join(FORMATS)}")
     if opts.engine not in ("local", "dask"):
         raise TaggingError(f"unknown engine {opts.engine!r}; choose local or dask")
+    if opts.scheduler and opts.engine != "dask":
+        raise TaggingError("--scheduler is an address for the Dask engine: add --engine dask")
     if opts.chunk_size < 1:
         raise TaggingError("--chunk-size must be at least 1")
     if opts.jobs < 1:

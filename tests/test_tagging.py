@@ -316,6 +316,9 @@ def test_cli_errors_exit_2(tmp_path, model_dir, small_inputs):
     r = CliRunner().invoke(app, ["tag", src, "--model", str(model_dir), "--out", str(tmp_path / "o.x"),
                                  "--engine", "spark"])
     assert r.exit_code == 2 and "unknown engine" in r.output
+    r = CliRunner().invoke(app, ["tag", src, "--model", str(model_dir), "--out", str(tmp_path / "o.x"),
+                                 "--scheduler", "tcp://h:8786"])
+    assert r.exit_code == 2 and "add --engine dask" in r.output
     # an unfinished run: chunk files on disk, no --resume
     out = tmp_path / "u.jsonl"
     tag_files([src], out, _opts(model_dir, chunk_size=5), progress=False, keep_parts=True)
