@@ -22,8 +22,9 @@ repeated id within one call, across all inputs, is an error record.
 Encodings
 ---------
 UTF-8 (with or without BOM), GB18030 and Big5 are detected per file from its first 64 KB
-(:func:`nlp.readers.detect_encoding`); when those bytes are all ASCII, the first non-ASCII line
-decides. ``encoding=`` overrides detection.
+(:func:`nlp.readers.detect_encoding`); when those bytes are all ASCII, the 64 KB from the
+first line with a non-ASCII byte decide (files only: stdin is read once, so there they count as
+UTF-8). ``encoding=`` overrides detection.
 
 Examples
 --------

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -138,63 +139,63 @@ def detect_encoding(sample: bytes, *, at_eof: bool = True) -> str:
     return best
 
 
-class _LineDecoder:
-    """``decode(line_bytes, first) -> str``, raising UnicodeDecodeError on bad bytes.
+def _decoder(encoding: str):
+    """Return ``decode(line_bytes, first) -> str`` raising UnicodeDecodeError on bad bytes.
 
     Every line is decoded on its own; a leading BOM is removed from the first line only.
-    ``switchable``: the encoding was guessed from an all-ASCII sample, which says nothing about
-    the rest of the file, so the first line that is not valid UTF-8 chooses the encoding of that
-    line and every later one (:func:`detect_encoding` on that line) instead of becoming an error.
     """
+    enc = codecs.lookup(encoding).name
+    body = "utf-8" if enc in ("utf-8", "utf-8-sig") else enc
 
-    def __init__(self, encoding: str, switchable: bool = False):
-        self.switchable = switchable
-        self._set(encoding)
-
-    def _set(self, encoding: str) -> None:
-        enc = codecs.lookup(encoding).name
-        self.encoding = "utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc
-        self.utf8 = self.encoding == "utf-8-sig"
-        self._body = "utf-8" if self.utf8 else enc
-
-    def __call__(self, data: bytes, first: bool) -> str:
-        try:
-            text = data.decode(self._body, "strict")
-        except UnicodeDecodeError:
-            if not self.switchable:
-                raise
-            self.switchable = False
-            guess = detect_encoding(data, at_eof=True)
-            if guess == "utf-8-sig" or not _decodes(data, guess, final=True):
-                raise
-            log.info("the first non-ASCII bytes are not UTF-8: reading the rest as %s", guess)
-            self._set(guess)
-            text = data.decode(self._body, "strict")
-        else:
-            if self.switchable and not data.isascii():
-                self.switchable = False  # the first non-ASCII line is UTF-8: so is the file
+    def decode(data: bytes, first: bool) -> str:
+        text = data.decode(body, "strict")
         if first and text.startswith("\ufeff"):
             text = text[1:]
         return text
+
+    return decode
 
 
 class _ByteSource:
     """Byte lines of a binary stream with its encoding chosen from the first 64 KB.
 
-    Works on non-seekable streams (stdin): the sample is kept and replayed. When the sample is
-    all ASCII and more follows, the encoding is settled by the first non-ASCII line
-    (:class:`_LineDecoder`), so a GB18030 file whose Chinese starts late still reads.
+    Works on non-seekable streams (stdin): the sample is kept and replayed. When those bytes
+    are all ASCII (they say nothing about the encoding) and the stream is a seekable file, the
+    encoding is chosen from the 64 KB starting at the first line with a non-ASCII byte instead,
+    so a GB18030 file whose Chinese starts late still reads (one extra pass over the ASCII part).
     """
 
     def __init__(self, stream: BinaryIO, encoding: str | None):
         self.stream = stream
         self.sample = stream.read(SAMPLE_BYTES)
         at_eof = len(self.sample) < SAMPLE_BYTES
+        if encoding is None and not at_eof and self.sample.isascii() and _seekable(stream):
+            encoding = self._detect_past_ascii()
         self.encoding = encoding or detect_encoding(self.sample, at_eof=at_eof)
-        self._switchable = encoding is None and not at_eof and self.sample.isascii()
 
-    def decoder(self) -> _LineDecoder:
-        return _LineDecoder(self.encoding, switchable=self._switchable)
+    def _detect_past_ascii(self) -> str | None:
+        """Encoding of the 64 KB from the first line holding a non-ASCII byte (None: there is
+        none, the file is ASCII); the stream is left where it was."""
+        start = self.stream.tell()
+        tail = self.sample[self.sample.rfind(b"\n") + 1:]  # the line the sample cut
+        try:
+            while True:
+                block = self.stream.read(1 << 20)
+                if not block:
+                    return None
+                if block.isascii():
+                    tail = block[block.rfind(b"\n") + 1:] if b"\n" in block else tail + block
+                    continue
+                first = _NON_ASCII.search(block).start()
+                cut = block.rfind(b"\n", 0, first)
+                head = block[cut + 1:] if cut >= 0 else tail + block
+                sample = head[:SAMPLE_BYTES]
+                if len(sample) < SAMPLE_BYTES:
+                    sample += self.stream.read(SAMPLE_BYTES - len(sample))
+                at_eof = len(sample) < SAMPLE_BYTES
+                return detect_encoding(sample, at_eof=at_eof)
+        finally:
+            self.stream.seek(start)
 
     def lines(self) -> Iterator[bytes]:
         head = io.BytesIO(self.sample)
@@ -213,6 +214,16 @@ class _ByteSource:
             yield ln
         if pending:
             yield pending
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _fmt_decode_error(err: UnicodeDecodeError, encoding: str) -> str:
@@ -397,13 +408,13 @@ def iter_json_objects(path: str | os.PathLike, error: type[Exception] = ValueErr
 
 
 def _read_jsonl(src: _ByteSource, name: str, base: str) -> Iterator[Item]:
-    decode = src.decoder()
+    decode = _decoder(src.encoding)
     # UTF-8 input: orjson parses the bytes directly (it checks UTF-8 as strictly as the codec);
     # any line it refuses, or that needs a closer look, takes the path below, so records and
     # error messages are the same either way
-    fast = _orjson.loads if _orjson is not None else None
+    fast = _orjson.loads if _orjson is not None and codecs.lookup(src.encoding).name in ("utf-8", "utf-8-sig") else None
     for lineno, raw in enumerate(src.lines(), start=1):
-        if fast is not None and decode.utf8:
+        if fast is not None:
             try:
                 obj = fast(raw)
             except _orjson.JSONDecodeError:
@@ -412,15 +423,13 @@ def _read_jsonl(src: _ByteSource, name: str, base: str) -> Iterator[Item]:
                 if type(obj) is dict and not _has_huge_float(obj):
                     yield RawRecord(name, lineno, obj, _derived_id(base, lineno))
                     continue
-        if not raw.strip():
-            continue
+        if not raw.strip() or (lineno == 1 and raw.startswith(b"\xef\xbb\xbf") and not raw[3:].strip()):
+            continue  # a blank line (the first may hold just the BOM)
         try:
             text = decode(raw, lineno == 1)
         except UnicodeDecodeError as e:
-            yield RawError(name, lineno, None, _fmt_decode_error(e, decode.encoding))
+            yield RawError(name, lineno, None, _fmt_decode_error(e, src.encoding))
             continue
-        if not text.strip():
-            continue  # a blank line after its BOM
         try:
             obj = _loads(text)
         except json.JSONDecodeError as e:
@@ -476,7 +485,7 @@ class _CsvLines:
 
     def __init__(self, src: _ByteSource):
         self.src = src
-        self.decode = src.decoder()
+        self.decode = _decoder(src.encoding)
         self.bad: dict[int, str] = {}  # physical line → decode error message
 
     def __iter__(self) -> Iterator[str]:
@@ -484,8 +493,8 @@ class _CsvLines:
             try:
                 yield self.decode(raw, n == 1)
             except UnicodeDecodeError as e:
-                self.bad[n] = _fmt_decode_error(e, self.decode.encoding)
-                yield raw.decode(codecs.lookup(self.decode.encoding).name, "replace").lstrip("\ufeff")
+                self.bad[n] = _fmt_decode_error(e, self.src.encoding)
+                yield raw.decode(codecs.lookup(self.src.encoding).name, "replace").lstrip("\ufeff")
 
 
 def _read_csv(src: _ByteSource, name: str, base: str, delimiter: str) -> Iterator[Item]:
@@ -536,14 +545,14 @@ def _read_csv(src: _ByteSource, name: str, base: str, delimiter: str) -> Iterato
 
 
 def _read_txt_lines(src: _ByteSource, name: str, base: str) -> Iterator[Item]:
-    decode = src.decoder()
+    decode = _decoder(src.encoding)
     for lineno, raw in enumerate(src.lines(), start=1):
         if not raw.strip():
             continue
         try:
             text = decode(raw, lineno == 1).rstrip("\r\n")
         except UnicodeDecodeError as e:
-            yield RawError(name, lineno, _derived_id(base, lineno), _fmt_decode_error(e, decode.encoding))
+            yield RawError(name, lineno, _derived_id(base, lineno), _fmt_decode_error(e, src.encoding))
             continue
         if not text.strip():
             continue  # e.g. a line of ideographic spaces

@@ -290,6 +290,17 @@ def test_encoding_decided_by_first_non_ascii_line(tmp_path, encoding, suffix):
     assert len(errors) == 2 and "undecodable bytes (utf-8" in errors[0].reason
 
 
+def test_late_utf8_with_one_corrupt_line_stays_utf8(tmp_path):
+    """A corrupt line after the ASCII part must not tip a UTF-8 file into another encoding."""
+    rows = [json.dumps({"id": f"a{i}", "text": "english text " * 3}).encode() for i in range(3000)]
+    zh = [json.dumps({"id": f"z{i}", "text": f"中方愿同各方加强抗疫合作{i}。"}, ensure_ascii=False).encode() for i in range(50)]
+    p = tmp_path / "late_utf8.jsonl"
+    p.write_bytes(b"\n".join(rows + zh[:25] + [b'{"id": "bad", "text": "\xd6\xd0\xb9\xfa"}'] + zh[25:]) + b"\n")
+    docs, errors = read_documents(p)
+    assert [e.line for e in errors] == [3026] and "undecodable bytes (utf-8" in errors[0].reason
+    assert [d.text for d in docs[-50:]] == [f"中方愿同各方加强抗疫合作{i}。" for i in range(50)]
+
+
 def test_big5_text_lines():
     p = DATA / "notes_big5.txt"
     assert detect_encoding(p.read_bytes()) == "big5"
@@ -419,7 +430,10 @@ def _read_tmp(data: bytes, suffix: str) -> tuple[list, str]:
 @given(_BYTES)
 def test_property_jsonl_one_record_per_nonblank_line(data):
     recs, _ = _read_tmp(data, ".jsonl")
-    expected = [i for i, ln in enumerate(data.split(b"\n"), start=1) if ln.strip()]
+    lines = data.split(b"\n")
+    if lines[0].startswith(b"\xef\xbb\xbf"):
+        lines[0] = lines[0][3:]  # a BOM is not content
+    expected = [i for i, ln in enumerate(lines, start=1) if ln.strip()]
     assert [r.line for r in recs] == expected
 
 
