@@ -188,3 +188,64 @@ def test_linear_uses_the_cues_it_was_trained_with(codebook, tmp_path, repo_dir):
     assert other.cues("anti_stigmatization", "zh") != load_codebook().cues("anti_stigmatization", "zh")
     again = load_model(folder, codebook=other)
     np.testing.assert_array_equal(again.predict_proba(docs), model.predict_proba(docs))
+
+
+# ---- input checks and folder integrity ------------------------------------------------------------
+def test_fit_and_predict_refuse_malformed_input(fitted, codebook):
+    fam, model, _, docs, Y = fitted
+    fresh = get_family(fam)(codebook=codebook, **FAST_SETTINGS[fam])
+    for bad, cell in ((np.full(Y.shape, 0.3), "0.3"), (np.where(Y == 1, 2, 0), "2"), (Y.astype(float) - 1, "-1.0")):
+        with pytest.raises(ValueError, match=f"must hold 0/1.*is {cell}"):
+            fresh.fit(docs, bad)
+    with pytest.raises(ValueError, match="0 documents"):
+        fresh.fit([], np.zeros((0, codebook.n_labels)))
+    with pytest.raises(TypeError, match="one string"):
+        model.predict_proba("中方向意大利捐赠口罩")
+    with pytest.raises(TypeError, match="document 1 is a NoneType"):
+        model.predict_proba(["ok", None])
+    with pytest.raises(TypeError, match="'text' and 'title' must be strings"):
+        model.predict_proba([{"title": 5, "text": "x"}])
+    assert np.array_equal(fresh.fit(docs, Y.astype(bool)).predict(docs[:3]).shape, (3, codebook.n_labels))
+
+
+def test_refuses_a_flipped_byte_in_any_saved_file(fitted, tmp_path):
+    _, model, folder, docs, _ = fitted
+    cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    assert set(cfg["sha256"]) == set(cfg["files"])
+    for name in cfg["files"]:
+        bad = tmp_path / name.replace("/", "_")
+        shutil.copytree(folder, bad)
+        data = bytearray((bad / name).read_bytes())
+        data[len(data) // 2] ^= 1
+        (bad / name).write_bytes(bytes(data))
+        with pytest.raises(ModelError, match="sha256 mismatch"):
+            load_model(bad)
+        (bad / name).unlink()
+        with pytest.raises(ModelError, match=f"missing {name}"):
+            load_model(bad)
+
+
+def test_refuses_thresholds_of_the_wrong_length(fitted, tmp_path):
+    _, _, folder, _, _ = fitted
+    bad = tmp_path / "m"
+    shutil.copytree(folder, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["thresholds"] = cfg["thresholds"][:3]
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="one number per label"):
+        load_model(bad)
+
+
+def test_lexicon_uses_the_cues_it_was_saved_with(codebook, tmp_path, repo_dir):
+    """Same name, version and labels, fewer cues: a saved lexicon model must not change."""
+    m = get_family("lexicon")(codebook=codebook)
+    m.fit(*_data(codebook))
+    m.save(tmp_path / "lex")
+    text = (repo_dir / "corpora" / "codebook.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "cb.yaml"
+    edited.write_text(text.replace("捐赠", "捐赠捐赠捐赠"), encoding="utf-8")
+    docs = ["中方向友好城市捐赠了口罩。"]
+    want = load_model(tmp_path / "lex").predict_proba(docs)
+    assert np.array_equal(load_model(tmp_path / "lex", codebook=edited).predict_proba(docs), want)
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        get_family("lexicon")(codebook=codebook, rate=-1).predict_proba(docs)

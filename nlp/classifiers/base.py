@@ -12,6 +12,7 @@ JSON; never pickle), the codebook it was trained with (``codebook.yaml``) and a 
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
@@ -22,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from nlp.codebook import Codebook, load_codebook
+from nlp.codebook import Codebook, CodebookError, load_codebook
 
 __all__ = ["TextClassifier", "ModelError", "as_texts", "read_config", "CONFIG_NAME", "FORMAT_VERSION"]
 
@@ -36,23 +37,43 @@ class ModelError(RuntimeError):
     """A model folder that cannot be used (missing files, foreign format, codebook mismatch)."""
 
 
+def _check_docs(docs: Any) -> None:
+    """A single string passed where a list of documents is expected would be read as one
+    document per character: refuse it."""
+    if isinstance(docs, (str, bytes)):
+        raise TypeError("expected a list of documents, got one string: wrap it in a list, e.g. [text]")
+
+
 def as_texts(docs: Iterable[Any]) -> list[str]:
     """Documents → the strings a model reads: ``title`` and ``text`` joined (or the string
     itself), in the canonical form of :func:`nlp.text.normalize` (full-width forms folded,
     zero-width and control characters removed, whitespace tidied), for training and prediction
-    alike."""
+    alike.
+
+    A document is a string, a :class:`nlp.corpus.Document`, or a mapping/object with ``text``
+    (and optionally ``title``) strings; anything else (None, a number) is a ``TypeError`` naming
+    its position, rather than being scored as an empty text.
+    """
     from nlp.text import normalize
 
+    _check_docs(docs)
     out = []
-    for d in docs:
+    for i, d in enumerate(docs):
         if isinstance(d, str):
             out.append(normalize(d))
             continue
-        title = getattr(d, "title", None)
-        text = getattr(d, "text", None)
-        if text is None and isinstance(d, dict):
+        if isinstance(d, dict):
             title, text = d.get("title"), d.get("text")
-        text = text or ""
+        elif hasattr(d, "text"):
+            title, text = getattr(d, "title", None), d.text
+        else:
+            raise TypeError(f"document {i} is a {type(d).__name__}: expected a string, a Document or a mapping "
+                            f"with a 'text' string")
+        if text is None:
+            text = ""
+        if not isinstance(text, str) or not (title is None or isinstance(title, str)):
+            raise TypeError(f"document {i}: 'text' and 'title' must be strings, got "
+                            f"{type(text).__name__} and {type(title).__name__}")
         out.append(normalize(f"{title}\n{text}" if title and title not in text[:200] else text))
     return out
 
@@ -145,13 +166,27 @@ class TextClassifier:
 
     # ---- contract --------------------------------------------------------------------------------
     def _check_Y(self, docs: Sequence, Y: Any) -> np.ndarray:
+        """``Y`` as an int8 0/1 matrix; anything but 0/1 (or False/True) is refused, naming a
+        cell, rather than silently cut at 0 (a matrix of 0.3 would train every label on every doc)."""
+        _check_docs(docs)
         Y = np.asarray(Y)
         L = self.codebook_.n_labels
         if Y.ndim != 2 or Y.shape[1] != L:
             raise ValueError(f"Y must have shape (n_docs, {L}) in codebook order {self.codebook_.label_ids}, got {Y.shape}")
         if Y.shape[0] != len(docs):
             raise ValueError(f"{len(docs)} documents but {Y.shape[0]} label rows")
-        return (Y > 0).astype(np.int8)
+        if Y.shape[0] == 0:
+            raise ValueError("cannot fit on 0 documents")
+        if Y.dtype != bool:
+            try:
+                bad = ~((Y == 0) | (Y == 1))
+            except TypeError:
+                bad = np.ones(Y.shape, dtype=bool)
+            if bad.any():
+                i, j = (int(x) for x in np.argwhere(bad)[0])
+                raise ValueError(f"Y must hold 0/1 (or False/True); row {i}, label {self.codebook_.label_ids[j]!r} "
+                                 f"is {Y[i, j].item()!r}")
+        return Y.astype(np.int8)
 
     def fit(self, docs: Sequence, Y: Any, **fit_params) -> "TextClassifier":  # pragma: no cover - abstract
         raise NotImplementedError
@@ -206,6 +241,7 @@ class TextClassifier:
             "training": training,
             "library_versions": _library_versions(),
             "files": sorted(set(files)),
+            "sha256": {f: file_sha256(path / f) for f in sorted(set(files)) if (path / f).is_file()},
         }
         (path / CONFIG_NAME).write_text(json.dumps(cfg, ensure_ascii=False, indent=2, default=_json_default) + "\n",
                                         encoding="utf-8")
@@ -227,6 +263,13 @@ class TextClassifier:
             raise ModelError(f"{path}: model family is {cfg['family']!r}, not {cls.family!r}; use nlp.classifiers.load_model")
         cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         _check_codebook(path, cfg, cb)
+        _check_files(path, cfg)
+        if not isinstance(cfg["settings"], dict):
+            raise ModelError(f"{path / CONFIG_NAME}: 'settings' must be a mapping, got {type(cfg['settings']).__name__}")
+        thresholds = cfg["thresholds"]
+        if not isinstance(thresholds, list) or len(thresholds) != cb.n_labels:
+            raise ModelError(f"{path / CONFIG_NAME}: 'thresholds' must list one number per label ({cb.n_labels}); "
+                             f"the folder is corrupt")
         known = set(cls._param_names())
         settings = {k: v for k, v in cfg["settings"].items() if k in known}
         unknown = set(cfg["settings"]) - known
@@ -235,13 +278,47 @@ class TextClassifier:
                              f"(model written by a newer Silkframe?)")
         model = cls(**settings)
         model.codebook = cb
-        model.thresholds_ = np.asarray(cfg["thresholds"], dtype=float)
+        # cues, hypotheses and rules come from the codebook the model was trained with, even if
+        # the one in use (same name, version and labels) has since been edited
+        if (path / "codebook.yaml").exists():
+            try:
+                model.cue_codebook_ = load_codebook(path / "codebook.yaml")
+            except CodebookError as e:
+                raise ModelError(f"{path / 'codebook.yaml'}: {e}") from None
+        try:
+            model.thresholds_ = np.asarray(thresholds, dtype=float)
+        except (TypeError, ValueError):
+            raise ModelError(f"{path / CONFIG_NAME}: 'thresholds' must be numbers; the folder is corrupt") from None
         model.training_ = cfg.get("training", {})
         model.name_ = cfg.get("name") or path.name
         model.path_ = str(path)
         _warn_versions(path, cfg.get("library_versions", {}))
         model._load_weights(path, cfg)
         return model
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_files(path: Path, cfg: dict) -> None:
+    """Every file the config lists must be there, with the sha256 recorded at save time (folders
+    saved before checksums were recorded are checked for presence only): a flipped byte in the
+    weights is refused instead of giving other probabilities."""
+    sums = cfg.get("sha256") or {}
+    for f in cfg.get("files") or ():
+        p = path / f
+        if not p.is_file():
+            raise ModelError(f"{path}: missing {f}; the model folder is incomplete")
+        want = sums.get(f)
+        if want is not None and file_sha256(p) != want:
+            raise ModelError(f"{p}: contents differ from what was saved (sha256 mismatch); the folder is corrupt "
+                             f"or was edited — retrain or restore it")
 
 
 def _check_codebook(path: Path, cfg: dict, cb: Codebook) -> None:

@@ -41,15 +41,30 @@ class LexiconClassifier(TextClassifier):
         self.hedge_weight = hedge_weight
         self.threshold = threshold
 
+    def _check_settings(self) -> None:
+        if not (float(self.rate) > 0):
+            raise ValueError(f"rate must be > 0, got {self.rate!r}")
+        if not (float(self.hedge_weight) >= 0):
+            raise ValueError(f"hedge_weight must be >= 0, got {self.hedge_weight!r}")
+        if not (0.0 <= float(self.threshold) <= 1.0):
+            raise ValueError(f"threshold must lie in [0, 1], got {self.threshold!r}")
+
     def _ensure_state(self) -> None:
         L = self.codebook_.n_labels
+        if not hasattr(self, "rates_") or not hasattr(self, "thresholds_"):
+            self._check_settings()
         if not hasattr(self, "rates_"):
             self.rates_ = np.full(L, float(self.rate))
         if not hasattr(self, "thresholds_"):
             self.thresholds_ = np.full(L, float(self.threshold))
 
     def _scores(self, docs: Sequence) -> np.ndarray:
-        plain, hedged = CueMatcher(self.codebook_).counts(as_texts(docs))
+        # the cues the model was saved with (see TextClassifier.load), else the codebook in use
+        cb = getattr(self, "cue_codebook_", None) or self.codebook_
+        matcher = self.__dict__.get("_matcher")
+        if matcher is None or matcher.codebook is not cb:
+            matcher = self._matcher = CueMatcher(cb)
+        plain, hedged = matcher.counts(as_texts(docs))
         return plain + self.hedge_weight * hedged
 
     def predict_proba(self, docs: Sequence) -> np.ndarray:
@@ -63,6 +78,7 @@ class LexiconClassifier(TextClassifier):
     def fit(self, docs: Sequence, Y, **fit_params) -> "LexiconClassifier":
         """Tune per-label thresholds (cue-count cut-offs) to maximise F1 on ``(docs, Y)``."""
         Y = self._check_Y(docs, Y)
+        self._check_settings()
         self.rates_ = np.full(Y.shape[1], float(self.rate))
         self.thresholds_ = np.full(Y.shape[1], float(self.threshold))
         P = self.predict_proba(docs)
@@ -78,6 +94,15 @@ class LexiconClassifier(TextClassifier):
         return ["lexicon.json"]
 
     def _load_weights(self, path: Path, config: dict) -> None:
+        from nlp.classifiers.base import ModelError
+
         f = path / "lexicon.json"
-        self.rates_ = np.asarray(json.loads(f.read_text(encoding="utf-8"))["rates"], dtype=float) if f.exists() \
-            else np.full(self.codebook_.n_labels, float(self.rate))
+        if not f.exists():
+            raise ModelError(f"{path}: missing lexicon.json; the model folder is incomplete")
+        try:
+            rates = np.asarray(json.loads(f.read_text(encoding="utf-8"))["rates"], dtype=float)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelError(f"{f}: malformed ({e})") from None
+        if rates.shape != (self.codebook_.n_labels,) or not np.all(rates > 0):
+            raise ModelError(f"{f}: 'rates' must hold one positive number per label ({self.codebook_.n_labels})")
+        self.rates_ = rates

@@ -268,20 +268,13 @@ class LinearClassifier(TextClassifier):
             fset = vocab["featurizer"]
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ModelError(f"{path / VOCAB}: malformed vocabulary file ({e})") from None
+        if not isinstance(feats, list) or not all(isinstance(f, str) for f in feats) or len(set(feats)) != len(feats):
+            raise ModelError(f"{path / VOCAB}: 'features' must be a list of distinct strings; the folder is corrupt")
         L = self.codebook_.n_labels
         n_extra = (5 if self.cue_context else 3) * L if self.cue_weight else 0
         coef = arrays.get("coef")
         if coef is None or coef.shape != (L, len(feats) + n_extra) or arrays["idf"].shape != (len(feats),):
             raise ModelError(f"{path}: weight shapes do not match the vocabulary and codebook; the folder is corrupt")
-        # cue features must use the cues the model was trained with, even if the codebook in use
-        # (same version and labels) has since gained or lost cue phrases
-        if (path / "codebook.yaml").exists():
-            from nlp.codebook import CodebookError, load_codebook
-
-            try:
-                self.cue_codebook_ = load_codebook(path / "codebook.yaml")
-            except CodebookError as e:
-                raise ModelError(f"{path / 'codebook.yaml'}: {e}") from None
         self.featurizer_ = TfidfFeaturizer(self._make_tokenizer(path / "dict"), word_ngrams=fset["word_ngrams"],
                                            char_ngrams=tuple(fset["char_ngrams"]), min_df=fset["min_df"],
                                            max_features=fset["max_features"], sublinear_tf=fset["sublinear_tf"],
