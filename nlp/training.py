@@ -9,6 +9,8 @@ ceiling (coder A vs coder B). All figures in a card come from this code path.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -166,15 +168,29 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
         Also compute the train-genre × test-genre macro-F1 matrix.
     command : str
         The command line that reproduces this model (recorded in the card).
+
+    ``out`` is written only once training has succeeded: the model is built in a hidden sibling
+    folder and then takes ``out``'s place. An existing model folder there is replaced whole (no
+    stale files of another family remain); any other existing non-empty folder or file is refused.
     """
     from nlp.classifiers import get_family
 
+    out = Path(out)
+    _check_train_out(out)
+    cls = get_family(family)
+    if settings is not None and not isinstance(settings, dict):
+        raise ValueError(f"settings must be a JSON object (name: value), got {type(settings).__name__}")
+    settings = dict(settings or {})
+    unknown = sorted(set(settings) - set(cls._param_names()) | ({"codebook"} & set(settings)))
+    if unknown:
+        raise ValueError(f"family {family!r} has no setting {', '.join(map(repr, unknown))}; its settings are "
+                         f"{', '.join(p for p in cls._param_names() if p != 'codebook')}")
     cb = codebook or load_codebook()
     docs, Y, coders, summary = load_training_data(train_paths, cb)
     if not docs:
         raise ValueError(f"no training documents in {', '.join(map(str, train_paths))}")
-    cls = get_family(family)
-    settings = dict(settings or {})
+    if cv and cv > 1 and cv > len(docs):
+        raise ValueError(f"--cv {cv} needs at least {cv} training documents, got {len(docs)}")
     genres = np.array([genre_of(d) for d in docs])
     w, gw = genre_weights(genres, power=genre_power)
     summary["genre_weights"] = gw
@@ -217,16 +233,64 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
         model.training_["cv"] = cv_report
     if hasattr(model, "top_features"):
         model.training_["top_features"] = {lid: model.top_features(lid, 12) for lid in labels}
-    model.save(out)
-    perf = model.training_["performance"]
-    perf.update(measure_startup(out))
-    model.save(out)  # again, with the measured start-up time in config.json and the card
+    work = out.with_name(f".{out.name}.training-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        model.save(work)
+        bundled = cb.sha256 == load_codebook().sha256
+        perf = model.training_["performance"]
+        perf.update(measure_startup(work, shown=out, codebook=None if bundled else work / "codebook.yaml"))
+        model.save(work)  # again, with the measured start-up time in config.json and the card
+        _replace_folder(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return model
 
 
-def measure_startup(model_dir: str | Path, *, repeats: int = 3) -> dict:
+def _is_model_folder(path: Path) -> bool:
+    import json as _json
+
+    try:
+        return _json.loads((path / "config.json").read_text(encoding="utf-8")).get("format") == "silkframe-model"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _check_train_out(out: Path) -> None:
+    """``out`` must be new, empty, or a model folder (which training replaces)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the model")
+    if out.is_dir() and any(out.iterdir()) and not _is_model_folder(out):
+        raise ValueError(f"--out {out} is a folder that holds other files, not a Silkframe model folder; "
+                         f"choose a new or empty folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"cannot create the folder {out.parent}: {e.strerror or e}") from None
+
+
+def _replace_folder(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is, replacing a previous model folder (renames, so ``out`` is
+    never half written)."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        new.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+        log.info("replaced the model folder %s", out)
+    else:
+        new.rename(out)
+
+
+def measure_startup(model_dir: str | Path, *, repeats: int = 3, shown: str | Path | None = None,
+                    codebook: str | Path | None = None) -> dict:
     """Wall time of ``silkframe predict`` on one document in a fresh process (median of ``repeats``),
-    and of a bare ``python -c pass`` for comparison — the cold start a CLI user waits for."""
+    and of a bare ``python -c pass`` for comparison — the cold start a CLI user waits for.
+
+    ``shown``: the folder named in the recorded command (default ``model_dir``); ``codebook``:
+    passed as ``--codebook`` (a model trained on another codebook needs it). A failed measurement
+    is logged and left out rather than failing the training that preceded it."""
     import json as _json
     import statistics
     import subprocess
@@ -242,8 +306,16 @@ def measure_startup(model_dir: str | Path, *, repeats: int = 3) -> dict:
             subprocess.run(args, check=True, capture_output=True)
             return time.perf_counter() - t0
 
-        cli = [timed([sys.executable, "-m", "nlp", "predict", "--model", str(model_dir), str(doc)]) for _ in range(repeats)]
+        cb_args = ["--codebook", str(codebook)] if codebook else []
+        try:
+            cli = [timed([sys.executable, "-m", "nlp", "predict", "--model", str(model_dir), *cb_args, str(doc)])
+                   for _ in range(repeats)]
+        except subprocess.CalledProcessError as e:
+            log.warning("start-up time not measured: `silkframe predict` failed (%s)",
+                        (e.stderr or b"").decode("utf-8", "replace").strip()[-300:])
+            return {}
         bare = [timed([sys.executable, "-c", "pass"]) for _ in range(repeats)]
+    shown_cb = " --codebook " + str(Path(shown or model_dir) / "codebook.yaml") if codebook else ""
     return {"predict_startup_seconds": round(statistics.median(cli), 2),
             "python_startup_seconds": round(statistics.median(bare), 2),
-            "startup_command": f"silkframe predict --model {model_dir} ONE_DOC.jsonl"}
+            "startup_command": f"silkframe predict --model {shown or model_dir}{shown_cb} ONE_DOC.jsonl"}

@@ -39,3 +39,37 @@ def test_parallel_groups_keep_same_day_versions_together():
             self.source, self.date, self.id = source, date, "x"
     g = parallel_groups([D("mfa", "2020-02-03"), D("mfa", "2020-02-03"), D("mfa", "2020-02-04")])
     assert g[0] == g[1] != g[2]
+
+
+def test_train_replaces_a_model_folder_whole_and_refuses_other_folders(repo_dir, tmp_path):
+    import pytest
+
+    samples = [repo_dir / "corpora" / "samples" / "samples.jsonl"]
+    out = tmp_path / "m"
+    train_model("linear", samples, out, settings={"min_df": 1, "cv": 3})
+    train_model("lexicon", samples, out)  # replaces the linear folder: no stale linear files
+    assert json.loads((out / "config.json").read_text())["family"] == "lexicon"
+    assert not (out / "linear.safetensors").exists() and not (out / "dict").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no work folders left behind
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "x.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="not a Silkframe model folder"):
+        train_model("lexicon", samples, other)
+    assert (other / "x.txt").read_text() == "keep me"
+    with pytest.raises(ValueError, match="has no setting 'device'"):
+        train_model("linear", samples, tmp_path / "n", settings={"device": "cpu"})
+
+
+def test_train_with_own_codebook_measures_startup_with_it(repo_dir, tmp_path):
+    cb_file = tmp_path / "mine.yaml"
+    text = (repo_dir / "corpora" / "codebook.yaml").read_text(encoding="utf-8")
+    cb_file.write_text(text.replace("name: pandemic-diplomacy-silk-road", "name: my-scheme", 1), encoding="utf-8")
+    from nlp.codebook import load_codebook
+
+    cb = load_codebook(cb_file)
+    assert cb.name == "my-scheme"
+    out = tmp_path / "mine"
+    train_model("lexicon", [repo_dir / "corpora" / "samples" / "samples.jsonl"], out, codebook=cb)
+    perf = json.loads((out / "config.json").read_text())["training"]["performance"]
+    assert perf["predict_startup_seconds"] > 0 and "--codebook" in perf["startup_command"]

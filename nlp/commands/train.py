@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     def train_cmd(
         model: str = typer.Option("linear", "--model", "-m", help="Model family: lexicon, linear, transformer, nli."),
         train: List[Path] = typer.Option(..., "--train", help="Gold JSONL/CSV file(s) with a 'labels' list per record (repeatable)."),
-        out: Path = typer.Option(..., "--out", help="Model folder to write."),
+        out: Path = typer.Option(..., "--out", help="Model folder to write (a model folder already there is replaced once training succeeds)."),
         base_model: Optional[str] = typer.Option(None, "--base-model", help="Local Hugging Face checkpoint folder (transformer, nli)."),
         settings: Optional[str] = typer.Option(None, "--settings", help='Family settings as JSON, e.g. \'{"C": 4}\'.'),
         cv: int = typer.Option(0, "--cv", help="Also cross-validate with K folds and put the figures in the model card."),
@@ -26,10 +26,18 @@ def register(app: typer.Typer) -> None:
         codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML/JSON (default: bundled v1.1)."),
     ) -> None:
         """Train a model on hand-coded labels and save it as a model folder with a model card."""
+        from nlp.classifiers import ModelError
         from nlp.codebook import CodebookError, load_codebook
         from nlp.training import train_model
 
-        opts = json.loads(settings) if settings else {}
+        try:
+            opts = json.loads(settings) if settings else {}
+        except ValueError as e:
+            typer.echo(f"error: --settings is not valid JSON ({e})", err=True)
+            raise typer.Exit(2)
+        if not isinstance(opts, dict):
+            typer.echo(f"error: --settings must be a JSON object, e.g. '{{\"C\": 4}}', got {settings}", err=True)
+            raise typer.Exit(2)
         if base_model:
             opts["base_model"] = base_model
         if device:
@@ -38,7 +46,7 @@ def register(app: typer.Typer) -> None:
         try:
             m = train_model(model, train, out, codebook=load_codebook(codebook), settings=opts, cv=cv, seed=seed,
                             genre_power=genre_power, cross_genre=cross_genre, command=cmd)
-        except CodebookError as e:
+        except (CodebookError, ModelError, ValueError, OSError) as e:  # bad input: a message, not a traceback
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2)
         cvr = m.training_.get("cv")
