@@ -162,6 +162,9 @@ def _read_lines(path: Path) -> Iterable[tuple[int, str]]:
             yield no, line
 
 
+_NUMBER_LIKE = re.compile(r"[-+.]?\d")
+
+
 def read_dictionary(path: str | os.PathLike) -> list[DictEntry]:
     """Read a jieba-format user dictionary: ``word [freq] [tag]`` per line.
 
@@ -186,8 +189,8 @@ def read_dictionary(path: str | os.PathLike) -> list[DictEntry]:
             if cols[1].isdigit():
                 freq = int(cols[1])
                 tag = cols[2] if len(cols) == 3 else ""
-            elif len(cols) == 2:
-                tag = cols[1]
+            elif len(cols) == 2 and not _NUMBER_LIKE.match(cols[1]):
+                tag = cols[1]  # a part-of-speech tag; "-5", "3.5" or "1e3" are bad frequencies
             else:
                 raise ValueError(f"{path}:{no}: frequency must be a positive integer, got {cols[1]!r}")
         if freq <= 0:

@@ -243,3 +243,11 @@ def test_raw_tokens_keep_the_dropped_tokens(tok):
     assert tok.raw_tokens("中国，援助。COVID-19 & U.S.") == ["中国", "，", "援助", "。", "covid-19", "&", "u.s."]
     assert tok("中国，援助。COVID-19 & U.S.") == ["中国", "援助", "covid-19", "u.s."]
     assert not tok.has_stopwords and BilingualTokenizer(stopwords=["中国"]).has_stopwords
+
+
+@pytest.mark.parametrize("bad", ["-5", "3.5", "1e3", "+7"])
+def test_dictionary_number_like_second_column_is_a_bad_frequency(tmp_path, bad):
+    p = tmp_path / "d.txt"
+    p.write_text(f"疫苗 {bad}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="frequency must be a positive integer"):
+        read_dictionary(p)
