@@ -80,12 +80,19 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
     return out
 
 
-def predict_records(docs: Sequence, model_dir: str | Path, *, codebook: Codebook | None = None) -> list[dict]:
-    """Load ``model_dir`` and tag ``docs``."""
+def predict_records(docs: Sequence, model_dir: str | Path, *, codebook: Codebook | None = None,
+                    t2s: bool = False) -> list[dict]:
+    """Load ``model_dir`` and tag ``docs`` (``t2s``: the model reads Traditional Chinese
+    converted to Simplified, see :func:`nlp.tagging.to_simplified`)."""
     from nlp.classifiers import load_model
 
     model = load_model(model_dir, codebook=codebook)
-    P = model.predict_proba(docs)
+    if t2s:
+        from nlp.tagging import to_simplified
+
+        P = model.predict_proba([to_simplified(d) for d in docs])
+    else:
+        P = model.predict_proba(docs)
     Yhat = model.decide(P)
     return make_records(docs, P, Yhat, model.codebook_, model_name=model.name)
 

@@ -98,6 +98,7 @@ class TagOptions:
     date_field: str = "date"
     input_format: str | None = None
     encoding: str | None = None  # None: detected per file (UTF-8, GB18030, Big5)
+    t2s: bool = False  # convert Traditional Chinese to Simplified before the model reads it
 
 
 @dataclass
@@ -182,18 +183,31 @@ def _tag(items: Sequence, opts: dict) -> tuple[list[dict], list[dict], bool]:
     errors = [it.to_dict() for it in items if _is_error(it)]
     if not docs:
         return [], errors, True
-    P = model.predict_proba(docs)
+    seen = [to_simplified(d) for d in docs] if opts.get("t2s") else docs
+    P = model.predict_proba(seen)
     Y = model.decide(P)
     recs = make_records(docs, P, Y, cb, model_name=model.name, keep=tuple(opts.get("keep") or ()),
                         fields=opts.get("fields"))
     if gaz is not None:
         from nlp.actors import extract_fields
 
-        for r, d in zip(recs, docs):
+        for r, d in zip(recs, seen):
             r.update(extract_fields(d, gaz))
     P = np.asarray(P)
     probs_ok = bool(P.dtype.kind == "f" and ((P >= 0.0) & (P <= 1.0)).all())
     return recs, errors, probs_ok
+
+
+def to_simplified(doc):
+    """``doc`` with title and text converted from Traditional to Simplified Chinese (OpenCC
+    ``t2s``, see :func:`nlp.text.normalize`): the models and the gazetteer were built on
+    Simplified texts, so Hong Kong, Taiwan or overseas sources score as their Simplified form."""
+    import dataclasses
+
+    from nlp.text import normalize
+
+    title = normalize(doc.title, t2s=True) if doc.title else doc.title
+    return dataclasses.replace(doc, text=normalize(doc.text, t2s=True), title=title)
 
 
 def _json_default(o: Any) -> Any:
@@ -360,7 +374,7 @@ def _manifest(inputs: Sequence[str], opts: TagOptions) -> dict:
             "model_sha256": h.hexdigest(), "keep": list(opts.keep), "extract": opts.extract,
             "reference": opts.reference, "text_field": opts.text_field, "id_field": opts.id_field,
             "date_field": opts.date_field, "input_format": opts.input_format, "codebook": opts.codebook,
-            **({"encoding": opts.encoding} if opts.encoding else {})}
+            **({"encoding": opts.encoding} if opts.encoding else {}), **({"t2s": True} if opts.t2s else {})}
 
 
 # ---- engines ----------------------------------------------------------------------------------------
@@ -706,7 +720,8 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
         _atomic_write(man_path, [json.dumps(manifest, ensure_ascii=False)])
 
     wopts = {"model": str(opts.model), "codebook": opts.codebook, "keep": list(opts.keep), "extract": opts.extract,
-             "reference": opts.reference, "fields": {opts.date_field: "date", opts.text_field: "text"}}
+             "reference": opts.reference, "fields": {opts.date_field: "date", opts.text_field: "text"},
+             "t2s": opts.t2s}
     engine = (_DaskEngine(wopts, opts.scheduler, opts.dask_workers) if opts.engine == "dask"
               else _LocalEngine(wopts, opts.jobs))  # before the bar: tqdm starts a thread
     show = progress if progress is not None else sys.stderr.isatty()

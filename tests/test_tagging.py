@@ -426,3 +426,16 @@ def test_predict_cli_checks_format_and_exits_1_on_unreadable_records(tmp_path, m
     r = CliRunner().invoke(app, ["predict", src, "--model", str(model_dir), "--format", "jsonl"])
     assert r.exit_code == 1 and len([ln for ln in r.stdout.splitlines() if ln.startswith("{")]) == len(TEXTS)
     assert "1 input record(s) could not be read" in r.stderr
+
+
+def test_t2s_scores_traditional_text_as_its_simplified_form(tmp_path, model_dir):
+    src = tmp_path / "hk.jsonl"
+    rows = [{"id": "t", "text": "中國向友好城市捐贈了口罩和防護服。"}, {"id": "s", "text": "中国向友好城市捐赠了口罩和防护服。"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    plain, conv = tmp_path / "plain.jsonl", tmp_path / "t2s.jsonl"
+    tag_files([str(src)], plain, _opts(model_dir), progress=False)
+    tag_files([str(src)], conv, _opts(model_dir, t2s=True, keep=("text",)), progress=False)
+    p, c = read_jsonl(plain), read_jsonl(conv)
+    assert c[0]["probs"] == c[1]["probs"] == p[1]["probs"] != p[0]["probs"]
+    assert c[0]["text"] == rows[0]["text"]  # outputs keep the input as given
+    assert json.loads(Path(str(conv) + ".meta.json").read_text())["run"]["t2s"] is True

@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
         text_field: str = typer.Option("text", "--text-field"),
         id_field: str = typer.Option("id", "--id-field"),
         codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook the model was trained with (default: bundled)."),
+        t2s: bool = typer.Option(False, "--t2s", help="Convert Traditional Chinese to Simplified before the model reads it."),
     ) -> None:
         """Tag documents with a model and print labels per document (for small inputs; see `tag` for batches).
 
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         docs, errors = read_documents(inputs, text_field=text_field, id_field=id_field)
         try:
-            records = predict_records(docs, model, codebook=cb)
+            records = predict_records(docs, model, codebook=cb, t2s=t2s)
         except ModelError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2)

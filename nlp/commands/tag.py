@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format (jsonl, csv, tsv, parquet, txt, txt-doc, html)."),
         encoding: Optional[str] = typer.Option(None, "--encoding", help="Read every input in this encoding (default: detect UTF-8, GB18030 or Big5 per file)."),
         codebook: Optional[Path] = typer.Option(None, "--codebook"),
+        t2s: bool = typer.Option(False, "--t2s", help="Convert Traditional Chinese to Simplified before the model reads it (OpenCC; for Hong Kong, Taiwan or overseas sources)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary line on stderr (the JSON summary still goes to stdout)."),
     ) -> None:
         """Tag documents in bulk with a model; every input record yields one output or one error record.
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
                           jobs=jobs, engine=engine, scheduler=scheduler, dask_workers=dask_workers, extract=extract,
                           reference=str(reference) if reference else None, codebook=str(codebook) if codebook else None,
                           text_field=text_field, id_field=id_field, date_field=date_field, input_format=input_format,
-                          encoding=encoding)
+                          encoding=encoding, t2s=t2s)
         try:
             summary = tag_files(inputs, out, opts, resume=resume, overwrite=overwrite, progress=False if quiet else None)
         except (TaggingError, ModelError, ValueError) as e:
