@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
@@ -38,8 +38,25 @@ def default_codebook_path() -> Path:
         raise CodebookError(str(e)) from None
 
 
+def _rebuild(cls: type, state: dict) -> object:
+    """Inverse of ``_ReadOnlyPickle.__reduce__``: wrap the plain dicts back into read-only views."""
+    return cls(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
+
+
+class _ReadOnlyPickle:
+    """Pickle and deepcopy support for frozen dataclasses holding ``MappingProxyType`` views.
+
+    A mappingproxy cannot be pickled, which broke ``copy.deepcopy``, ``sklearn.base.clone`` and
+    joblib on any fitted model holding a codebook; the views travel as plain dicts instead.
+    """
+
+    def __reduce__(self):
+        return _rebuild, (type(self), {f.name: dict(v) if isinstance(v := getattr(self, f.name), MappingProxyType)
+                                       else v for f in fields(self)})
+
+
 @dataclass(frozen=True)
-class Label:
+class Label(_ReadOnlyPickle):
     """One binary label of the scheme."""
 
     id: str
@@ -54,9 +71,12 @@ class Label:
     #: words that frame a cue as this label when they share its sentence (e.g. "cooperation" for DSR, rule 8)
     frame_cues: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __hash__(self) -> int:  # the generated one fails on the mappingproxy fields
+        return hash((self.id, self.short, self.definition, self.rules))
+
 
 @dataclass(frozen=True)
-class Codebook:
+class Codebook(_ReadOnlyPickle):
     """Immutable labelling scheme: label order, names, cues, rules and derived values.
 
     Build it with :func:`load_codebook`. ``label_ids`` is the column order of every
@@ -74,6 +94,10 @@ class Codebook:
     rules: Mapping[int, str]
     source: str = ""
     sha256: str = field(default="", compare=False)
+
+    def __hash__(self) -> int:
+        # compared fields only (not sha256, which equality ignores), so a == b implies equal hashes
+        return hash((self.name, self.version, self.labels, self.source))
 
     # ---- label order -------------------------------------------------------------------
     @property
@@ -126,6 +150,7 @@ class Codebook:
         """Enforce the ``implies`` rules (e.g. R1–R4 ⇒ covid) on a binary matrix or probabilities.
 
         For probabilities the implied label gets at least the implying label's probability.
+        ``implies`` is closed under transitivity at load, so one call handles chains (a⇒b⇒c).
         """
         Y = np.array(Y, copy=True)
         for src, targets in self.implies.items():
@@ -145,12 +170,16 @@ class Codebook:
         return (Y[:, cols] > 0).any(axis=1).astype(np.int8)
 
     def silk_road_category(self, Y: np.ndarray) -> np.ndarray:
-        """Silk Road category per document: ``health``, ``digital``, ``general`` (both) or ``none``."""
+        """Silk Road category per document: ``health``, ``digital``, ``general`` (both) or ``none``.
+
+        A key missing from ``silk_road`` counts as never present (a scheme with only a DSR label
+        gives ``digital`` or ``none``).
+        """
         Y = np.asarray(Y)
-        if "health" not in self.silk_road or "digital" not in self.silk_road:
+        if not self.silk_road:
             return np.array(["none"] * len(Y), dtype=object)
-        h = Y[:, self.index(self.silk_road["health"])] > 0
-        d = Y[:, self.index(self.silk_road["digital"])] > 0
+        h, d = (Y[:, self.index(self.silk_road[k])] > 0 if k in self.silk_road else np.zeros(len(Y), dtype=bool)
+                for k in ("health", "digital"))
         out = np.where(h & d, "general", np.where(h, "health", np.where(d, "digital", "none")))
         return out.astype(object)
 
@@ -205,6 +234,18 @@ def _read_raw(path: Path) -> dict:
     return data
 
 
+def _rule_number(x: object) -> int | None:
+    """A decision-rule number (an int, or a digit string as JSON keys are), else ``None``."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return x
+    if isinstance(x, str):
+        try:
+            return int(x)
+        except ValueError:
+            return None
+    return None
+
+
 def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
     where = f"{src}: labels[{i}]"
     if not isinstance(raw, dict):
@@ -223,20 +264,32 @@ def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
         raise CodebookError(f"{where} ({lid}): 'cues' must map a language code to a non-empty list of phrases")
     cues: dict[str, tuple[str, ...]] = {}
     for lang, phrases in cues_raw.items():
-        if not isinstance(phrases, list) or not phrases:
+        if not isinstance(phrases, list):
+            raise CodebookError(f"{where} ({lid}): cues for {lang!r} must be a list of phrases, "
+                                f"got {type(phrases).__name__}")
+        if not phrases:
             raise CodebookError(f"{where} ({lid}): cues for {lang!r} are empty; give at least one phrase or drop the language")
         cleaned = []
         for p in phrases:
-            p = str(p).strip()
+            if not isinstance(p, str):  # str() would turn an empty YAML item into the cue "None"
+                raise CodebookError(f"{where} ({lid}): cues for {lang!r} hold {p!r}, not a phrase; "
+                                    "each item must be a string (drop empty '-' or '~' items, quote numbers)")
+            p = p.strip()
             if not p:
                 raise CodebookError(f"{where} ({lid}): empty cue phrase in {lang!r}")
             cleaned.append(p)
         cues[str(lang)] = tuple(cleaned)
     def phrase_lists(key: str) -> dict[str, tuple[str, ...]]:
         out: dict[str, tuple[str, ...]] = {}
-        for lang, phrases in (raw.get(key) or {}).items():
-            if not isinstance(phrases, list) or not phrases or not all(str(p).strip() for p in phrases):
-                raise CodebookError(f"{where} ({lid}): {key} for {lang!r} must be a non-empty list of non-empty phrases")
+        mapping = raw.get(key) or {}
+        if not isinstance(mapping, dict):
+            raise CodebookError(f"{where} ({lid}): '{key}' must map a language code to a list of phrases, "
+                                f"got {type(mapping).__name__}")
+        for lang, phrases in mapping.items():
+            if (not isinstance(phrases, list) or not phrases
+                    or not all(isinstance(p, str) and p.strip() for p in phrases)):
+                raise CodebookError(f"{where} ({lid}): {key} for {lang!r} must be a non-empty list of non-empty "
+                                    "phrases (strings)")
             out[str(lang)] = tuple(str(p).strip() for p in phrases)
         return out
 
@@ -245,14 +298,49 @@ def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
     name = raw.get("name") or {"en": lid}
     if isinstance(name, str):
         name = {"en": name}
+    if not isinstance(name, dict) or not all(isinstance(v, str) for v in name.values()):
+        raise CodebookError(f"{where} ({lid}): 'name' must be a string or map a language code to a string, "
+                            f"got {name!r}")
+    rules = raw.get("rules") or []
+    if not isinstance(rules, list) or any(_rule_number(r) is None for r in rules):
+        raise CodebookError(f"{where} ({lid}): 'rules' must be a list of decision-rule numbers, e.g. [1, 6], "
+                            f"got {rules!r}")
     hyp = raw.get("hypothesis") or {}
-    if not isinstance(hyp, dict):
+    if not isinstance(hyp, dict) or not all(isinstance(v, str) for v in hyp.values()):
         raise CodebookError(f"{where} ({lid}): 'hypothesis' must map a language code to a sentence")
     return Label(id=lid, short=str(raw.get("short") or lid), name=MappingProxyType(dict(name)),
                  definition=str(raw.get("definition") or "").strip(),
-                 rules=tuple(int(r) for r in raw.get("rules") or ()),
+                 rules=tuple(_rule_number(r) for r in rules),
                  cues=MappingProxyType(cues), counter_cues=MappingProxyType(counter),
                  frame_cues=MappingProxyType(frame), hypothesis=MappingProxyType({str(k): str(v) for k, v in hyp.items()}))
+
+
+def _implication_closure(src: str, direct: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Transitive closure of the ``implies`` rules (a→b, b→c gives a→(b, c)), so that one pass of
+    :meth:`Codebook.apply_implications` yields a matrix closed under them. A cycle is refused: its
+    labels would always be assigned together, i.e. one label under several names.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for a, targets in direct.items():
+        reach: list[str] = []
+        parent: dict[str, str] = {t: a for t in targets}
+        queue = list(targets)
+        while queue:
+            t = queue.pop(0)
+            if t == a:
+                chain = [a]
+                while chain[-1] != a or len(chain) == 1:
+                    chain.append(parent[chain[-1]])
+                _fail(src, f"'implies' has a cycle: {' -> '.join(reversed(chain))}; labels in a cycle would "
+                           "always be assigned together; merge them or drop one rule")
+            if t in reach:
+                continue
+            reach.append(t)
+            for u in direct.get(t, ()):
+                parent.setdefault(u, t)
+                queue.append(u)
+        out[a] = tuple(reach)
+    return out
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
@@ -272,6 +360,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     for req in ("name", "version", "labels"):
         if req not in data:
             _fail(src, f"missing required field {req!r}")
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        _fail(src, f"'name' must be a non-empty string, got {data['name']!r}")
     if not isinstance(data["labels"], list) or not data["labels"]:
         _fail(src, "'labels' must be a non-empty list")
     seen: set[str] = set()
@@ -283,20 +373,39 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             _fail(src, f"{what} refers to unknown label {lid!r}; known: {', '.join(ids)}")
         return lid
 
-    story = tuple(check_ref(s, "'storytelling'") for s in data.get("storytelling") or ())
+    def id_list(value: object, what: str) -> tuple[str, ...]:
+        # a single id is read as a one-element list (iterating it would check each character)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            _fail(src, f"{what} must be a label id or a list of label ids, got {type(value).__name__}")
+        return tuple(check_ref(t, what) for t in value)
+
+    def mapping(key: str, expected: str) -> dict:
+        value = data.get(key) or {}
+        if not isinstance(value, dict):
+            _fail(src, f"'{key}' must be a mapping {expected}, got {type(value).__name__}")
+        return value
+
+    story = id_list(data.get("storytelling") or (), "'storytelling'")
     ctx = data.get("context_label")
     if ctx is not None:
         check_ref(ctx, "'context_label'")
-    implies = {}
-    for k, v in (data.get("implies") or {}).items():
+    direct = {}
+    for k, v in mapping("implies", "from a label id to the label id(s) it implies, e.g. {generosity: [covid]}").items():
         check_ref(k, "'implies'")
-        implies[k] = tuple(check_ref(t, f"'implies.{k}'") for t in (v or ()))
+        direct[k] = id_list(v or (), f"'implies.{k}'")
+    implies = _implication_closure(src, direct)
     silk = {}
-    for k, v in (data.get("silk_road") or {}).items():
+    for k, v in mapping("silk_road", "with keys 'health' and/or 'digital' naming a label id").items():
         if k not in ("health", "digital"):
-            _fail(src, f"'silk_road' keys must be 'health' and 'digital', got {k!r}")
+            _fail(src, f"'silk_road' keys must be 'health' and/or 'digital', got {k!r}")
         silk[k] = check_ref(v, f"'silk_road.{k}'")
-    rules = {int(k): str(v) for k, v in (data.get("rules") or {}).items()}
+    rules = {}
+    for k, v in mapping("rules", "from a decision-rule number to its text, e.g. {1: ...}").items():
+        if _rule_number(k) is None or not isinstance(v, str):
+            _fail(src, f"'rules' must map a decision-rule number to its text, got {k!r}: {v!r}")
+        rules[_rule_number(k)] = v
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     return Codebook(name=str(data["name"]), version=str(data["version"]),
                     description=str(data.get("description") or "").strip(), labels=labels,

@@ -1,8 +1,10 @@
 """The Codebook: bundled v1.1 content, validation errors that say what to fix, derived values."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -94,6 +96,20 @@ def test_own_codebook_json_and_yaml(tmp_path):
     (_minimal(silk_road={"green": "a"}), "'silk_road' keys"),
     ({"name": "x", "labels": []}, "missing required field 'version'"),
     (_minimal(labels=[]), "non-empty list"),
+    (_minimal(rules={"x": "y"}), "'rules' must map a decision-rule number to its text"),
+    (_minimal(rules=["one"]), "'rules' must be a mapping"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": ["x"]}, "rules": ["one"]}]), r"\(a\): 'rules' must be a list of decision-rule numbers"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": ["x"]}, "rules": 1}]), r"\(a\): 'rules' must be a list of decision-rule numbers"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": ["x"]}, "name": ["a"]}]), r"\(a\): 'name' must be a string or map"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": ["x"]}, "counter_cues": "x"}]), r"\(a\): 'counter_cues' must map a language code"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": "x"}}]), "cues for 'en' must be a list of phrases, got str"),
+    (_minimal(labels=[{"id": "a", "cues": {"zh": [None, "新冠肺炎"]}}]), r"\(a\): cues for 'zh' hold None, not a phrase"),
+    (_minimal(labels=[{"id": "a", "cues": {"en": ["x"]}, "frame_cues": {"en": [None]}}]), "frame_cues for 'en' must be"),
+    (_minimal(name=["a"]), "'name' must be a non-empty string"),
+    (_minimal(implies=["a"]), "'implies' must be a mapping"),
+    (_minimal(silk_road="a"), "'silk_road' must be a mapping"),
+    (_minimal(storytelling={"a": 1}), "'storytelling' must be a label id or a list of label ids"),
+    (_minimal(implies={"a": ["b"], "b": ["a"]}), "'implies' has a cycle: a -> b -> a"),
 ])
 def test_validation_errors_say_what_to_fix(tmp_path, data, message):
     p = _write(tmp_path, data)
@@ -132,3 +148,47 @@ def test_cli_reports_bad_codebook_without_traceback(tmp_path, command):
     res = CliRunner().invoke(app, command + ["--codebook", str(bad)])
     assert res.exit_code == 2, res.output
     assert f"error: {bad}: invalid YAML at line 3" in res.output
+
+
+def test_codebook_pickles_deepcopies_and_hashes(codebook):
+    for other in (pickle.loads(pickle.dumps(codebook)), copy.deepcopy(codebook)):
+        assert other == codebook and other.sha256 == codebook.sha256 and hash(other) == hash(codebook)
+        assert other.implies == codebook.implies and other["covid"].cues == codebook["covid"].cues
+        with pytest.raises(TypeError):  # still read-only
+            other["covid"].cues["zh"] = ("x",)
+        Y = codebook.to_matrix([["generosity"], ["health_silk_road"]])
+        assert (other.apply_implications(Y) == codebook.apply_implications(Y)).all()
+        assert other.silk_road_category(Y).tolist() == codebook.silk_road_category(Y).tolist()
+    assert len({codebook, copy.deepcopy(codebook)}) == 1
+
+
+def test_single_label_id_is_a_one_element_list(tmp_path):
+    labels = [{"id": i, "cues": {"en": [i]}} for i in ("gift", "covid")]  # not one letter: 'g' must not pass
+    cb = load_codebook(_write(tmp_path, _minimal(labels=labels, storytelling="gift", implies={"gift": "covid"})))
+    assert cb.storytelling == ("gift",)
+    assert dict(cb.implies) == {"gift": ("covid",)}
+
+
+def test_implications_are_transitive(tmp_path):
+    labels = [{"id": i, "cues": {"en": [i]}} for i in ("a", "b", "c")]
+    cb = load_codebook(_write(tmp_path, _minimal(labels=labels, implies={"b": ["c"], "a": ["b"]})))
+    assert dict(cb.implies) == {"b": ("c",), "a": ("b", "c")}
+    assert cb.apply_implications(cb.to_matrix([["a"]])).tolist() == [[1, 1, 1]]
+    assert cb.apply_implications(np.array([[0.9, 0.2, 0.1]])).tolist() == [[0.9, 0.9, 0.9]]
+
+
+def test_bundled_implications_unchanged(codebook):
+    rng = np.random.default_rng(0)
+    story = [codebook.index(s) for s in codebook.storytelling]
+    j = codebook.index("covid")
+    for Y in (rng.integers(0, 2, size=(200, 7)), rng.random((200, 7))):
+        want = Y.copy()
+        want[:, j] = np.maximum(Y[:, j], Y[:, story].max(axis=1))  # rule 1, one pass as before
+        assert (codebook.apply_implications(Y) == want).all()
+
+
+@pytest.mark.parametrize("key, expected", [("digital", ["digital", "none", "none"]),
+                                           ("health", ["health", "none", "none"])])
+def test_partial_silk_road_mapping(tmp_path, key, expected):
+    cb = load_codebook(_write(tmp_path, _minimal(silk_road={key: "b"})))
+    assert cb.silk_road_category(cb.to_matrix([["b"], ["a"], []])).tolist() == expected
