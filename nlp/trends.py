@@ -306,10 +306,9 @@ def _doc_values(Y: np.ndarray, P: np.ndarray | None, cb: Codebook) -> tuple[list
         X = P.astype(float)
         cols = [cb.index(s) for s in cb.storytelling]
         index = 1.0 - np.prod(1.0 - X[:, cols], axis=1) if cols else np.zeros(n)
-        if "health" in cb.silk_road and "digital" in cb.silk_road:
-            h, d = X[:, cb.index(cb.silk_road["health"])], X[:, cb.index(cb.silk_road["digital"])]
-        else:
-            h = d = np.zeros(n)
+        # a key missing from the scheme's silk_road mapping counts as never present, as in
+        # Codebook.silk_road_category
+        h, d = (X[:, cb.index(cb.silk_road[k])] if k in cb.silk_road else np.zeros(n) for k in ("health", "digital"))
         silk = np.column_stack([h * (1 - d), d * (1 - h), h * d, (1 - h) * (1 - d)]) if n else np.zeros((0, 4))
     return measures, np.column_stack([index[:, None], X, silk]) if n else np.zeros((0, len(measures)))
 

@@ -6,6 +6,7 @@ import json
 import math
 from datetime import date
 
+import numpy as np
 import pytest
 
 from nlp.trends import (INDEX, TrendError, compute_trends, mean_interval, newcombe_difference,
@@ -300,3 +301,23 @@ def test_gold_hand_coded_data_by_quarter(shared_dir, codebook):
     assert not errs and res.counts["errors"] == 0 and res.counts["used"] == len(recs)
     assert int(res.N.sum()) == len(recs)
     assert set(res.groups) == {"zh", "en"}
+
+
+def test_probability_silk_road_shares_with_a_digital_only_scheme(codebook, tmp_path, repo_dir):
+    """A scheme whose silk_road names only digital: probability-mode shares use it, not all 'none'."""
+    from nlp.codebook import load_codebook
+    from nlp.trends import _doc_values
+
+    text = (repo_dir / "corpora" / "codebook.yaml").read_text(encoding="utf-8")
+    start = text.index("silk_road:")
+    end = text.index("\n", text.index("digital:", start))
+    cb_file = tmp_path / "digital_only.yaml"
+    cb_file.write_text(text[:start] + "silk_road:\n  digital: digital_silk_road" + text[end:], encoding="utf-8")
+    cb = load_codebook(cb_file)
+    assert dict(cb.silk_road) == {"digital": "digital_silk_road"}
+    P = np.zeros((2, cb.n_labels))
+    P[0, cb.index("digital_silk_road")] = 0.8
+    P[:, cb.index("health_silk_road")] = 0.9  # not part of this scheme's Silk Road categories
+    names, V = _doc_values((P > 0.5).astype(int), P, cb)
+    share = {c: V[:, names.index(f"silk_road:{c}")].round(6).tolist() for c in ("health", "digital", "general", "none")}
+    assert share == {"health": [0.0, 0.0], "digital": [0.8, 0.0], "general": [0.0, 0.0], "none": [0.2, 1.0]}
