@@ -249,3 +249,10 @@ def test_lexicon_uses_the_cues_it_was_saved_with(codebook, tmp_path, repo_dir):
     assert np.array_equal(load_model(tmp_path / "lex", codebook=edited).predict_proba(docs), want)
     with pytest.raises(ValueError, match="rate must be > 0"):
         get_family("lexicon")(codebook=codebook, rate=-1).predict_proba(docs)
+
+
+def test_linear_training_is_reproducible(codebook):
+    docs, Y = _data(codebook)
+    a, b = (get_family("linear")(codebook=codebook, **FAST_SETTINGS["linear"]).fit(docs, Y) for _ in range(2))
+    assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.calib_, b.calib_)
+    assert np.array_equal(a.thresholds_, b.thresholds_)

@@ -145,7 +145,9 @@ class LinearClassifier(TextClassifier):
             r = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
             X = X.multiply(r[None, :]).tocsr()
         # dual liblinear: ~20× faster than the primal solver when features outnumber documents
-        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000)
+        # random_state: liblinear visits samples in a random order; seeded, training is reproducible
+        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000,
+                                random_state=self.seed)
         lr.fit(X, y, sample_weight=w)
         coef = lr.coef_.ravel().astype(np.float32)
         return (coef * r if r is not None else coef), float(lr.intercept_[0])
