@@ -233,6 +233,35 @@ def test_clear_errors(tiny, codebook, tmp_path):
         NLIClassifier(codebook=codebook, base_model=str(tiny["cls"]), device="cpu").predict_proba(["x"])
 
 
+def test_max_length_checked_against_position_limit(tiny, fitted, codebook, tmp_path):
+    """Windows longer than the checkpoint's position table crashed at predict time, after a fit that worked."""
+    docs, Y = _toy(codebook, n=6)
+    with pytest.raises(ValueError, match="max_length to at most 512"):
+        TransformerClassifier(codebook=codebook, base_model=str(tiny["cls"]), max_length=1024, epochs=1,
+                              device="cpu").fit(docs, Y)
+    out = fitted.save(tmp_path / "tm")  # a folder saved before the check: max_length beyond the limit
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    cfg["settings"]["max_length"] = 1024
+    (out / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    with pytest.warns(UserWarning, match="using max_length=512"):
+        m = load_model(out)
+    assert m.max_length == 512 and m.predict_proba(["疫情防控 " * 600]).shape == (1, codebook.n_labels)
+
+
+def test_position_limit_roberta_offset_and_tokenizer_cap():
+    from types import SimpleNamespace
+
+    from transformers import RobertaConfig, RobertaForSequenceClassification
+
+    from nlp.classifiers.transformer import position_limit
+
+    model = RobertaForSequenceClassification(RobertaConfig(
+        vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=8,
+        max_position_embeddings=40, pad_token_id=1))
+    assert position_limit(model, SimpleNamespace(model_max_length=int(1e30))) == 38  # positions start at pad + 1
+    assert position_limit(model, SimpleNamespace(model_max_length=30)) == 30
+
+
 # ---- NLI family --------------------------------------------------------------------------------
 def test_nli_label_index_and_language():
     assert nli_label_index({"ENTAILMENT": 0, "neutral": 1, "contradiction": 2}, "entail") == 0
@@ -278,6 +307,62 @@ def test_nli_int8_close(fitted_nli, aid_codebook):
     q = NLIClassifier(**{**fitted_nli.get_params(), "quantize": "int8"})
     q._set_model(fitted_nli.model_, fitted_nli.tokenizer_, "cpu", "test")
     assert np.abs(q.predict_proba(docs) - fitted_nli.predict_proba(docs)).max() < 0.1
+
+
+LONG_EN_CODEBOOK = """\
+name: aid-long-en
+version: "0.1"
+labels:
+  - id: generosity
+    cues: {en: [donated], zh: [捐赠]}
+    hypothesis: {en: The text describes China giving aid to other countries and regions all over the world., zh: 援助}
+"""
+
+
+@pytest.fixture()
+def long_en_codebook(tmp_path):
+    """One label whose English hypothesis is much longer than its Chinese one."""
+    from nlp.codebook import load_codebook
+
+    p = tmp_path / "cb.yaml"
+    p.write_text(LONG_EN_CODEBOOK, encoding="utf-8")
+    return load_codebook(p)
+
+
+def test_nli_max_length_leaves_room_for_every_hypothesis(tiny, long_en_codebook, tmp_path, caplog):
+    """A max_length with room for the Chinese hypothesis only fitted fine, then failed on the first
+    English (or emoji-only) document with 'window of -N body tokens'."""
+    cb = long_en_codebook
+    kw = dict(codebook=cb, base_model=str(tiny["nli"]), stride=4, epochs=0, device="cpu")
+    zh = ["中国向多个国家捐赠口罩。", "市民游览公园。"]
+    with pytest.raises(ValueError, match="hypothesis of label 'generosity'; set max_length to at least"):
+        NLIClassifier(max_length=24, **kw).fit(zh, cb.to_matrix([["generosity"], []]))
+    out = NLIClassifier(max_length=64, **kw).save(tmp_path / "nli")  # a folder saved before the check
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    cfg["settings"]["max_length"] = 24
+    (out / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    m = load_model(out, codebook=cb)
+    assert "set max_length to at least" in caplog.text
+    assert m.predict_proba(zh).shape == (2, 1)
+    with pytest.raises(ValueError, match="max_length=24 leaves .* raise max_length"):
+        m.predict_proba(["🎉🎉"])
+
+
+def test_nli_saved_model_keeps_its_hypotheses(tiny, long_en_codebook, tmp_path):
+    """Editing a hypothesis in the codebook in use (same version) must not change a saved model."""
+    from nlp.codebook import load_codebook
+
+    cb = long_en_codebook
+    docs = ["China donated masks to partner countries.", "中国向多个国家捐赠口罩。"]
+    out = NLIClassifier(codebook=cb, base_model=str(tiny["nli"]), max_length=64, stride=4, epochs=0,
+                        device="cpu").save(tmp_path / "nli")
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(LONG_EN_CODEBOOK.replace("giving aid to", "selling goods to"), encoding="utf-8")
+    cb2 = load_codebook(edited)
+    P = load_model(out, codebook=cb).predict_proba(docs)
+    fresh = NLIClassifier(codebook=cb2, base_model=str(tiny["nli"]), max_length=64, stride=4, device="cpu")
+    assert not np.array_equal(fresh.predict_proba(docs), P)  # the edit matters to a model that uses it
+    np.testing.assert_array_equal(load_model(out, codebook=cb2).predict_proba(docs), P)
 
 
 # ---- import hygiene and CLI --------------------------------------------------------------------

@@ -27,9 +27,10 @@ import numpy as np
 
 from nlp.classifiers.base import ModelError, TextClassifier
 from nlp.classifiers.transformer import (
-    HF_DIR, _val_metrics, check_base_model, forward_windows, load_hf, pos_weights, quantize_int8,
+    HF_DIR, _val_metrics, check_base_model, check_max_length, forward_windows, load_hf, pos_weights, quantize_int8,
     resolve_device, save_hf, seed_everything, split_validation, train_loop, tune_thresholds)
-from nlp.classifiers.windows import SpecialTemplate, encode_windows, pool_windows, split_title
+from nlp.classifiers.windows import (MIN_BODY_TOKENS, SpecialTemplate, body_room, encode_windows, pool_windows,
+                                     split_title)
 
 __all__ = ["NLIClassifier", "nli_label_index", "doc_language"]
 
@@ -113,8 +114,12 @@ class NLIClassifier(TextClassifier):
 
     # ---- model and hypotheses ------------------------------------------------------------------
     def _hypotheses(self) -> dict[str, list[str]]:
-        """Per language, the hypothesis of every label in codebook order (other language as fallback)."""
-        cb = self.codebook_
+        """Per language, the hypothesis of every label in codebook order (other language as fallback).
+
+        A loaded model reads them from the codebook saved with it (``cue_codebook_``), so editing the
+        codebook in use without a version change cannot change its predictions.
+        """
+        cb = getattr(self, "cue_codebook_", None) or self.codebook_
         out: dict[str, list[str]] = {"zh": [], "en": []}
         for lab in cb.labels:
             h = dict(lab.hypothesis)
@@ -125,7 +130,11 @@ class NLIClassifier(TextClassifier):
                 out[lang].append(h.get(lang) or next(iter(h.values())))
         return out
 
-    def _set_model(self, model, tok, device: str, source: Any) -> None:
+    def _set_model(self, model, tok, device: str, source: Any, *, loading: bool = False) -> None:
+        """Install model and tokenizer, encode the hypotheses and check ``max_length`` against both
+        (errors when fitting; when loading an older folder: position limit clamped, too little room
+        for the hypotheses a warning)."""
+        check_max_length(self, model, tok, source, clamp=loading)
         self.entail_idx_ = nli_label_index(model.config.label2id, "entail", source)
         self.contra_idx_ = (nli_label_index(model.config.label2id, "contradict", source)
                             if self.score == "entail_vs_contra" else _maybe_index(model.config.label2id, "contradict"))
@@ -136,6 +145,26 @@ class NLIClassifier(TextClassifier):
         enc = [tok(h, add_special_tokens=False)["input_ids"] for lang in self.hyp_langs_ for h in hyps[lang]]
         self.hyp_ids_ = [list(x) for x in enc]
         self._qmodel_ = None
+        self._check_room(hyps, loading)
+
+    def _check_room(self, hyps: dict[str, list[str]], loading: bool) -> None:
+        """Every window must hold the longest hypothesis, a full-length title and MIN_BODY_TOKENS of text."""
+        longest = max(range(len(self.hyp_ids_)), key=lambda k: len(self.hyp_ids_[k]), default=None)
+        if longest is None:
+            return
+        n_spec, n_hyp = self.template_.n_special(True), len(self.hyp_ids_[longest])
+        if body_room(int(self.max_length), n_spec, n_hyp) >= MIN_BODY_TOKENS:
+            return
+        need = int(self.max_length)
+        while body_room(need, n_spec, n_hyp) < MIN_BODY_TOKENS:
+            need += 1
+        L = len(hyps["zh"])
+        lang, lab = self.hyp_langs_[longest // L], self.codebook_.label_ids[longest % L]
+        msg = (f"nli: max_length={self.max_length} leaves too little room for the text next to the {n_hyp}-token "
+               f"{lang} hypothesis of label {lab!r}; set max_length to at least {need} or shorten that hypothesis")
+        if not loading:
+            raise ValueError(msg)
+        log.warning("%s (documents whose window has no room will fail)", msg)
 
     def _ensure_model(self) -> None:
         if hasattr(self, "model_"):
@@ -205,6 +234,7 @@ class NLIClassifier(TextClassifier):
         seed_everything(self.seed)
         model = AutoModelForSequenceClassification.from_pretrained(base, local_files_only=True)
         tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        self.__dict__.pop("cue_codebook_", None)  # a (re)fit uses the hypotheses of the codebook in use
         self._set_model(model, tok, device, base / "config.json")
         epochs = int(self.epochs or 0)
         hist = {"epochs_run": 0, "best_epoch": 0, "train_loss": [], "val_loss": []}
@@ -288,7 +318,7 @@ class NLIClassifier(TextClassifier):
 
     def _load_weights(self, path: Path, config: dict) -> None:
         model, tok = load_hf(path)
-        self._set_model(model, tok, resolve_device(self.device), Path(path) / HF_DIR / "config.json")
+        self._set_model(model, tok, resolve_device(self.device), Path(path) / HF_DIR / "config.json", loading=True)
 
 
 def _maybe_index(label2id: dict, name: str) -> int | None:

@@ -19,6 +19,7 @@ import copy
 import logging
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -228,6 +229,41 @@ def quantize_int8(model):
         return torch.ao.quantization.quantize_dynamic(q, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def position_limit(model, tokenizer) -> int | None:
+    """Longest input (tokens) the checkpoint accepts, or None when unknown.
+
+    ``max_position_embeddings`` less the offset of RoBERTa-style embeddings (positions start at
+    ``padding_idx + 1``, so 514 → 512), capped by the tokenizer's ``model_max_length`` when set
+    (tokenizers without a limit report a huge number, ignored). Models without absolute position
+    embeddings (DeBERTa-v2/v3, ``position_biased_input=False``) are limited by the tokenizer only.
+    """
+    cfg, limits = model.config, []
+    n = getattr(cfg, "max_position_embeddings", None)
+    if isinstance(n, int) and n > 0 and getattr(cfg, "position_biased_input", True) is not False:
+        emb = getattr(getattr(model, "base_model", None), "embeddings", None)
+        pad = getattr(emb, "padding_idx", None)
+        offset = pad + 1 if isinstance(pad, int) and hasattr(emb, "position_embeddings") else 0
+        limits.append(n - offset)
+    m = getattr(tokenizer, "model_max_length", None)
+    if isinstance(m, int) and 0 < m < 1_000_000:
+        limits.append(m)
+    return min(limits) if limits else None
+
+
+def check_max_length(est, model, tokenizer, source: Any, *, clamp: bool) -> None:
+    """Refuse (``clamp=False``, at fit) or lower with a warning (``clamp=True``, at load) a
+    ``max_length`` beyond the checkpoint's position limit: windows that long crash the model."""
+    limit = position_limit(model, tokenizer)
+    if limit is None or int(est.max_length) <= limit:
+        return
+    msg = (f"max_length={est.max_length} exceeds the {limit}-token limit of {source} "
+           f"(config max_position_embeddings / tokenizer model_max_length)")
+    if not clamp:
+        raise ValueError(f"{msg}; set max_length to at most {limit} (longer documents are split into windows)")
+    warnings.warn(f"{msg}; using max_length={limit}", stacklevel=3)
+    est.max_length = limit
+
+
 def check_base_model(base_model: str | None, family: str) -> Path:
     if not base_model:
         raise ValueError(f"{family}: pass base_model=PATH of a local Hugging Face checkpoint folder "
@@ -341,6 +377,7 @@ class TransformerClassifier(TextClassifier):
             base, local_files_only=True, num_labels=L, problem_type="multi_label_classification",
             id2label=dict(enumerate(cb.label_ids)), label2id={l: i for i, l in enumerate(cb.label_ids)},
             ignore_mismatched_sizes=True).to(device)
+        check_max_length(self, model, tok, base, clamp=False)
         template = SpecialTemplate.from_tokenizer(tok)
         tr, va = split_validation(len(docs), self.val_fraction, self.seed)
         win = encode_windows(tok, [docs[i] for i in tr], max_length=self.max_length, stride=self.stride,
@@ -430,6 +467,7 @@ class TransformerClassifier(TextClassifier):
         if labels != list(config["labels"]):
             raise ModelError(f"{path}/{HF_DIR}/config.json: id2label {labels} disagrees with config.json labels "
                              f"{config['labels']}; the folder was edited or mixed up")
+        check_max_length(self, model, tok, Path(path) / HF_DIR, clamp=True)  # folders saved before the check
         self.device_ = resolve_device(self.device)
         self.model_ = model.to(self.device_).eval()
         self.tokenizer_ = tok

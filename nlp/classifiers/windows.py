@@ -16,10 +16,18 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["SpecialTemplate", "split_title", "window_spans", "encode_windows", "pool_windows", "pad_batch", "Windows"]
+__all__ = ["SpecialTemplate", "split_title", "window_spans", "encode_windows", "pool_windows", "pad_batch", "Windows",
+           "body_room", "MIN_BODY_TOKENS"]
 
 #: a title longer than this share of the window is cut (the body needs room)
 MAX_TITLE_SHARE = 0.25
+#: fewest body tokens a window must hold, checked where the second sequences are known (NLI fit)
+MIN_BODY_TOKENS = 8
+
+
+def body_room(max_length: int, n_special: int, second_len: int = 0) -> int:
+    """Body tokens a window of ``max_length`` holds in the worst case (longest title kept)."""
+    return max_length - n_special - int(max_length * MAX_TITLE_SHARE) - second_len
 
 
 def split_title(doc: Any) -> tuple[str, str]:
@@ -168,6 +176,10 @@ def encode_windows(tokenizer, docs: Sequence[Any], *, max_length: int, stride: i
         for h in which:
             second = seconds[h] if paired else None
             budget = max_length - n_spec - len(title) - (len(second) if paired else 0)
+            if budget < 1:
+                raise ValueError(f"max_length={max_length} leaves {budget} body tokens for document {i} ({n_spec} "
+                                 f"special, {len(title)} title, {len(second) if paired else 0} hypothesis tokens): "
+                                 f"raise max_length or shorten the hypothesis")
             for s, e in window_spans(len(body), budget, stride):
                 x, t = template.build(title + body[s:e], second)
                 ids.append(x)
