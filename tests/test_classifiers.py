@@ -109,29 +109,35 @@ def test_linear_calibrated_thresholds_in_range(codebook):
     assert m.oof_proba_.shape == Y.shape
 
 
+def _copy_with_config(folder, tmp_path, edit):
+    """A copy of a model folder whose config.json ``edit(cfg)`` changed."""
+    bad = tmp_path / "m"
+    shutil.copytree(folder, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    edit(cfg)
+    (bad / "config.json").write_text(json.dumps(cfg))
+    return bad
+
+
 def test_refuses_missing_config(tmp_path):
     with pytest.raises(ModelError, match="missing config.json"):
         load_model(tmp_path)
 
 
 def test_refuses_foreign_codebook(fitted, tmp_path):
-    _, _, folder, _, _ = fitted
-    bad = tmp_path / "m"
-    shutil.copytree(folder, bad)
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["codebook"]["version"] = "0.9"
-    (bad / "config.json").write_text(json.dumps(cfg))
+    def edit(cfg):
+        cfg["codebook"]["version"] = "0.9"
+
+    bad = _copy_with_config(fitted[2], tmp_path, edit)
     with pytest.raises(ModelError, match="codebook"):
         load_model(bad)
 
 
 def test_refuses_other_labels(fitted, tmp_path):
-    _, _, folder, _, _ = fitted
-    bad = tmp_path / "m"
-    shutil.copytree(folder, bad)
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["labels"] = cfg["labels"][::-1]
-    (bad / "config.json").write_text(json.dumps(cfg))
+    def edit(cfg):
+        cfg["labels"] = cfg["labels"][::-1]
+
+    bad = _copy_with_config(fitted[2], tmp_path, edit)
     with pytest.raises(ModelError, match="do not match"):
         load_model(bad)
 
@@ -146,12 +152,10 @@ def test_refuses_tampered_weights(codebook, tmp_path):
 
 
 def test_refuses_unknown_family(tmp_path, fitted):
-    _, _, folder, _, _ = fitted
-    bad = tmp_path / "m"
-    shutil.copytree(folder, bad)
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["family"] = "pickle"
-    (bad / "config.json").write_text(json.dumps(cfg))
+    def edit(cfg):
+        cfg["family"] = "pickle"
+
+    bad = _copy_with_config(fitted[2], tmp_path, edit)
     with pytest.raises(ModelError, match="unknown model family"):
         load_model(bad)
 
@@ -226,12 +230,10 @@ def test_refuses_a_flipped_byte_in_any_saved_file(fitted, tmp_path):
 
 
 def test_refuses_thresholds_of_the_wrong_length(fitted, tmp_path):
-    _, _, folder, _, _ = fitted
-    bad = tmp_path / "m"
-    shutil.copytree(folder, bad)
-    cfg = json.loads((bad / "config.json").read_text())
-    cfg["thresholds"] = cfg["thresholds"][:3]
-    (bad / "config.json").write_text(json.dumps(cfg))
+    def edit(cfg):
+        cfg["thresholds"] = cfg["thresholds"][:3]
+
+    bad = _copy_with_config(fitted[2], tmp_path, edit)
     with pytest.raises(ModelError, match="one number per label"):
         load_model(bad)
 

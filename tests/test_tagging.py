@@ -208,18 +208,24 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "nlp", "tag", *args]
 
 
+def _start_and_wait_for_chunks(args: list[str], parts: Path, n: int = 3) -> subprocess.Popen:
+    """Start ``silkframe tag ARGS`` and return once ``n`` chunks are on disk (the run still going)."""
+    proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(parts.glob("chunk-*.errors.jsonl"))) >= n:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be stopped"
+    return proc
+
+
 def test_sigkill_then_resume_is_exact(big, model_dir, tmp_path):
     out = tmp_path / "killed.jsonl"
     parts = Path(str(out) + ".parts")
     args = [str(big["src"]), "--model", str(model_dir), "--out", str(out), "--keep", "date,source",
             "--chunk-size", "50", "--quiet"]
-    proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(parts.glob("chunk-*.errors.jsonl"))) >= 3:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be killed"
+    proc = _start_and_wait_for_chunks(args, parts)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
@@ -404,13 +410,7 @@ def test_sigterm_stops_workers_quietly_and_resume_is_exact(big, model_dir, tmp_p
     parts = Path(str(out) + ".parts")
     args = [str(big["src"]), "--model", str(model_dir), "--out", str(out), "--keep", "date,source",
             "--chunk-size", "50", "--jobs", "2", "--quiet"]
-    proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(parts.glob("chunk-*.errors.jsonl"))) >= 3:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be stopped"
+    proc = _start_and_wait_for_chunks(args, parts)
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "Traceback" not in err and "--resume" in err
