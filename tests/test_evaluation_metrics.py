@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlp.evaluation import metrics as M
-from nlp.evaluation.bootstrap import bootstrap_scores, percentile_interval, resample_weights
+from nlp.evaluation.bootstrap import bootstrap_binary, bootstrap_scores, percentile_interval, resample_weights
 from nlp.evaluation.calibration import expected_calibration_error, reliability_bins, threshold_sweep
 
 # 5 documents × 3 labels. Per label (tp, fp, fn, tn): a (2,1,0,2), b (1,0,1,3), c (1,1,1,2).
@@ -86,18 +86,32 @@ def test_label_never_present_scores_zero_f1_and_null_kappa():
     assert math.isnan(rows[1]["kappa"]) and math.isnan(rows[1]["alpha"])
 
 
-def test_count_route_matches_sklearn_and_krippendorff():
+@pytest.mark.parametrize("cols", [[0, 1, 2, 3], [0]])  # one label: sklearn would read a binary target
+def test_count_route_matches_sklearn_and_krippendorff(cols):
     rng = np.random.default_rng(3)
     t = (rng.random((60, 4)) < [0.5, 0.2, 0.05, 0.7]).astype(int)
     p = np.where(rng.random(t.shape) < 0.8, t, 1 - t)
+    t, p = t[:, cols], p[:, cols]
     sc = M.scores_from_counts(M.counts(t, p))
-    rows = M.per_label_metrics(t, p, list("wxyz"))
+    rows = M.per_label_metrics(t, p, list("wxyz")[:len(cols)])
     ov = M.overall_metrics(t, p)
     for stat in ("precision", "recall", "f1", "kappa", "alpha"):
         assert sc[stat] == pytest.approx([r[stat] for r in rows], nan_ok=True)
     for stat in ("micro_f1", "macro_f1", "weighted_f1", "subset_accuracy", "hamming_loss", "alpha_overall",
                  "micro_precision", "micro_recall"):
         assert float(sc[stat]) == pytest.approx(ov[stat])
+
+
+def test_one_label_codebook_scores_the_label_not_its_absence():
+    t, p = np.array([[1], [1], [0], [0]]), np.array([[1], [0], [0], [0]])
+    row = M.per_label_metrics(t, p, ["x"])[0]
+    assert (row["precision"], row["recall"], row["support"]) == (1.0, 0.5, 2)
+    assert row["f1"] == pytest.approx(2 / 3)  # was P .667, R 1, F1 .8: the class "absent"
+    ov = M.overall_metrics(t, p)
+    assert (ov["micro_precision"], ov["micro_recall"]) == (1.0, 0.5)
+    assert ov["micro_f1"] == ov["macro_f1"] == ov["weighted_f1"] == pytest.approx(2 / 3)
+    bm = M.binary_measure(t[:, 0], p[:, 0])
+    assert [row[k] for k in ("precision", "recall", "f1")] == [bm[k] for k in ("precision", "recall", "f1")]
 
 
 def test_check_binary_rejects_bad_input():
@@ -172,6 +186,29 @@ def test_bootstrap_shrinks_with_more_data_and_is_reproducible():
     assert bootstrap_scores(t, p, LABELS, n_boot=400, seed=0) == small
 
 
+def test_bootstrap_leaves_out_resamples_where_precision_recall_f1_are_undefined():
+    # label a: 3 of 40 docs, all predicted right; ~5% of resamples draw none of them (P, R, F1 undefined)
+    n = 40
+    t = np.zeros((n, 2), int)
+    t[:3, 0] = 1
+    t[:, 1] = np.arange(n) % 2
+    ci = bootstrap_scores(t, t, ["a", "b"], n_boot=1000, seed=0)
+    undefined = int((resample_weights(n, 1000, 0)[:, :3].sum(axis=1) == 0).sum())
+    assert undefined > 0
+    for stat in ("precision", "recall", "f1", "kappa", "alpha"):
+        assert ci["per_label"]["a"][stat] == [1.0, 1.0], stat  # was [0.0, 1.0] for P/R/F1
+        assert ci["n_used"]["per_label"]["a"][stat] == 1000 - undefined
+        assert ci["n_used"]["per_label"]["b"][stat] == 1000
+    # macro-F1 keeps the point estimate's definition: every resample, a label absent there scores 0
+    # (the ~4% of resamples without label a give (0 + 1) / 2)
+    assert ci["n_used"]["overall"]["macro_f1"] == 1000 and ci["overall"]["macro_f1"] == [0.5, 1.0]
+    # precision needs a prediction, recall a gold positive, F1 either
+    only_gold = bootstrap_binary(t[:, 0], np.zeros(n, int), n_boot=1000, seed=0)
+    assert only_gold["n_used"]["precision"] == 0 and math.isnan(only_gold["precision"][0])
+    assert only_gold["n_used"]["recall"] == only_gold["n_used"]["f1"] == 1000 - undefined
+    assert only_gold["recall"] == only_gold["f1"] == [0.0, 0.0]
+
+
 def test_resample_weights_are_resamples():
     W = resample_weights(50, 20, seed=4)
     assert W.shape == (20, 50)
@@ -210,9 +247,23 @@ def test_reliability_bins_and_ece():
         reliability_bins([1], [1.5])
 
 
+def test_reliability_bins_put_edge_probabilities_in_the_bin_above():
+    # linspace's 4th edge is 0.30000000000000004: 0.3 used to pool with 0.2 (ECE 0.25)
+    y, p = [0] * 5 + [1] * 5, [0.3] * 5 + [0.2] * 5
+    assert reliability_bins(y, p)["count"] == [0, 0, 5, 5, 0, 0, 0, 0, 0, 0]
+    assert expected_calibration_error(y, p) == pytest.approx(0.55)  # .5*.3 + .5*.8
+    assert reliability_bins([0, 0, 0], [0.6, 0.7, 1 / 3], n_bins=10)["count"] == [0, 0, 0, 1, 0, 0, 1, 1, 0, 0]
+    assert reliability_bins([0], [1 / 3], n_bins=3)["count"] == [0, 1, 0]
+
+
 def test_threshold_sweep():
     s = threshold_sweep([0, 1, 1, 0], [0.1, 0.15, 0.85, 0.95], thresholds=[0.1, 0.5, 0.9])
     assert s["f1"] == pytest.approx([2 / 3, 0.5, 0.0])
     assert s["precision"] == pytest.approx([0.5, 0.5, 0.0])
     assert s["recall"] == pytest.approx([1.0, 0.5, 0.0])
     assert s["best_threshold"] == 0.1 and s["best_f1"] == pytest.approx(2 / 3)
+
+
+def test_threshold_sweep_best_is_smallest_threshold_in_any_order():
+    s = threshold_sweep([1, 0], [0.6, 0.2], thresholds=[0.5, 0.3])  # both give F1 1
+    assert s["f1"] == [1.0, 1.0] and s["best_threshold"] == 0.3

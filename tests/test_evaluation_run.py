@@ -226,6 +226,27 @@ def test_pair_agreement_and_side_by_side():
     assert coder_comparison(model, {}, ["x", "y"]) is None
 
 
+def test_pair_agreement_one_label_scores_the_label():
+    A, B = np.array([[1], [1], [0], [0]]), np.array([[1], [0], [0], [0]])
+    pa = pair_agreement(A, B, ["x"])  # sklearn alone scored the class "absent": F1 0.8
+    assert pa["per_label"]["x"]["f1"] == pa["overall"]["macro_f1"] == pa["overall"]["micro_f1"] == pytest.approx(2 / 3)
+    res = coder_comparison(None, {"a": A, "b": B}, ["x"], n_boot=20)
+    assert res["pairs"][0]["ci"]["n_used"]["per_label"]["x"]["f1"] == 20
+
+
+def test_learning_curve_one_label_scores_the_label():
+    class Never:  # predicts the label for no document: F1 0 (sklearn alone scored "absent": ~0.67)
+        def fit(self, docs, Y):
+            return self
+
+        def predict(self, docs):
+            return np.zeros((len(docs), 1), int)
+
+    Y = np.array([[1], [0]] * 5)
+    lc = cv.learning_curve(Never, [f"d{i}" for i in range(10)], Y, fractions=(1.0,), k=2)
+    assert lc["macro_f1_folds"] == [[0.0, 0.0]]
+
+
 def test_coder_comparison_uses_commonly_coded_docs():
     A = np.array([[1], [0], [1], [-1]])  # coder_a did not code doc 3
     B = np.array([[1], [0], [0], [1]])

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from nlp.evaluation.bootstrap import bootstrap_scores, resample_weights
-from nlp.evaluation.metrics import cohen_kappa, krippendorff_alpha
+from nlp.evaluation.metrics import as_multilabel, cohen_kappa, krippendorff_alpha
 
 __all__ = ["pair_agreement", "coder_comparison"]
 
@@ -33,13 +33,14 @@ def pair_agreement(A: np.ndarray, B: np.ndarray, label_ids: Sequence[str]) -> di
     A = np.asarray(A).astype(int)
     B = np.asarray(B).astype(int)
     L = len(label_ids)
-    f1 = f1_score(A, B, labels=list(range(L)), average=None, zero_division=0) if len(A) else np.zeros(L)
+    Am, Bm = as_multilabel(A, B)  # one label: score the label, not the class "absent"
+    f1 = f1_score(Am, Bm, labels=list(range(L)), average=None, zero_division=0) if len(A) else np.zeros(L)
     per = {lid: {"kappa": cohen_kappa(A[:, j], B[:, j]), "alpha": krippendorff_alpha(A[:, j], B[:, j]),
                  "f1": float(f1[j])} for j, lid in enumerate(label_ids)}
     kw = {"labels": list(range(L)), "zero_division": 0}
     overall = {"alpha": krippendorff_alpha(A, B),
-               "macro_f1": float(f1_score(A, B, average="macro", **kw)) if len(A) else 0.0,
-               "micro_f1": float(f1_score(A, B, average="micro", **kw)) if len(A) else 0.0}
+               "macro_f1": float(f1_score(Am, Bm, average="macro", **kw)) if len(A) else 0.0,
+               "micro_f1": float(f1_score(Am, Bm, average="micro", **kw)) if len(A) else 0.0}
     return {"per_label": per, "overall": overall}
 
 
@@ -57,7 +58,8 @@ def coder_comparison(Y_model: np.ndarray | None, coders: Mapping[str, np.ndarray
     Returns
     -------
     None when there are no coders; else ``{"n_docs", "pairs": [{"a", "b", "kind", "per_label",
-    "overall", "ci"}], "table": [{"label", "<a> vs <b> kappa", ...}]}``.
+    "overall", "ci"}], "table": [{"label", "<a> vs <b> kappa", ...}]}``; ``ci`` holds the intervals and
+    ``n_used``, the replicates behind each (undefined ones are left out).
     """
     if not coders:
         return None
@@ -84,7 +86,13 @@ def coder_comparison(Y_model: np.ndarray | None, coders: Mapping[str, np.ndarray
                                        for lid in label_ids},
                          "overall": {"alpha": ci["overall"]["alpha_overall"],
                                      "macro_f1": ci["overall"]["macro_f1"],
-                                     "micro_f1": ci["overall"]["micro_f1"]}}
+                                     "micro_f1": ci["overall"]["micro_f1"]},
+                         # replicates behind each interval (undefined ones are left out)
+                         "n_used": {"per_label": {lid: {k: ci["n_used"]["per_label"][lid][k]
+                                                        for k in ("kappa", "alpha", "f1")} for lid in label_ids},
+                                    "overall": {"alpha": ci["n_used"]["overall"]["alpha_overall"],
+                                                "macro_f1": ci["n_used"]["overall"]["macro_f1"],
+                                                "micro_f1": ci["n_used"]["overall"]["micro_f1"]}}}
         out_pairs.append(res)
     table = []
     for lid in label_ids:

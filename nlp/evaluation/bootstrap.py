@@ -4,7 +4,15 @@ All replicates are scored at once: resampling is expressed as a (n_boot, n_docs)
 multiplicities, and confusion counts become one matrix product (see
 :func:`nlp.evaluation.metrics.counts`). 1238 documents × 1000 replicates × 7 labels takes well
 under a second. Intervals are percentile intervals; replicates where a statistic is undefined
-(NaN kappa when a resample has no positives) are left out of that statistic's interval.
+are left out of that statistic's interval: per-label kappa/alpha with no variation (NaN), precision
+with no predicted positive, recall with no gold positive, F1 with neither (scored 0 by
+``zero_division=0`` in point estimates, but not evidence of a score of 0). ``n_used`` in the result
+counts the replicates behind each interval.
+
+Overall scores keep the point estimates' definitions in every replicate, so they use all
+replicates (except NaN ``alpha_overall``): in particular macro-F1 averages over *all* labels, and a
+label with no gold and no predicted positive in a resample counts as F1 0 there, as a label absent
+from the data does in the point estimate.
 """
 from __future__ import annotations
 
@@ -66,32 +74,46 @@ def bootstrap_scores(Y_true: np.ndarray, Y_pred: np.ndarray, label_ids: Sequence
 
     Returns
     -------
-    ``{"per_label": {label: {stat: [lo, hi]}}, "overall": {stat: [lo, hi]}, "n_boot": .., "seed": .., "level": ..}``
+    ``{"per_label": {label: {stat: [lo, hi]}}, "overall": {stat: [lo, hi]}, "n_boot": .., "seed": .., "level": ..,
+    "n_used": {"per_label": {label: {stat: n}}, "overall": {stat: n}}}``; ``n_used`` is the number of
+    replicates where the statistic is defined (the interval is NaN when it is 0).
     """
     L = len(label_ids)
     Y_true = check_binary(Y_true, "Y_true", L)
     Y_pred = check_binary(Y_pred, "Y_pred", L)
     W = resample_weights(len(Y_true), n_boot, seed) if weights is None else weights
-    sc = scores_from_counts(counts(Y_true, Y_pred, W))
+    c = counts(Y_true, Y_pred, W)
+    sc = scores_from_counts(c)  # macro/weighted F1 use the zero-filled per-label F1, as point estimates do
+    tp, fp, fn = c["tp"], c["fp"], c["fn"]
+    sc["precision"] = np.where(tp + fp > 0, sc["precision"], np.nan)
+    sc["recall"] = np.where(tp + fn > 0, sc["recall"], np.nan)
+    sc["f1"] = np.where(2 * tp + fp + fn > 0, sc["f1"], np.nan)
     per_label = {lid: {} for lid in label_ids}
+    used = {"per_label": {lid: {} for lid in label_ids}, "overall": {}}
     for stat in PER_LABEL:
         lo, hi = percentile_interval(sc[stat], level)
+        n_ok = (~np.isnan(sc[stat])).sum(axis=0)
         for j, lid in enumerate(label_ids):
             per_label[lid][stat] = [_f(lo[j]), _f(hi[j])]
+            used["per_label"][lid][stat] = int(n_ok[j])
     overall = {}
     for stat in OVERALL:
         lo, hi = percentile_interval(sc[stat], level)
         overall[stat] = [_f(lo), _f(hi)]
+        used["overall"][stat] = int((~np.isnan(sc[stat])).sum())
     return {"per_label": per_label, "overall": overall, "n_boot": int(W.shape[0]), "seed": int(seed),
-            "level": level}
+            "level": level, "n_used": used}
 
 
 def bootstrap_binary(y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = 1000, seed: int = 0,
                      level: float = 0.95, weights: np.ndarray | None = None) -> dict:
-    """CIs for precision/recall/F1/kappa/alpha of one binary variable (e.g. storytelling flag)."""
+    """CIs for precision/recall/F1/kappa/alpha of one binary variable (e.g. storytelling flag).
+
+    Returns ``{stat: [lo, hi], ..., "n_used": {stat: n}}`` (replicates behind each interval).
+    """
     res = bootstrap_scores(np.asarray(y_true).reshape(-1, 1), np.asarray(y_pred).reshape(-1, 1), ["x"],
                            n_boot=n_boot, seed=seed, level=level, weights=weights)
-    return res["per_label"]["x"]
+    return {**res["per_label"]["x"], "n_used": res["n_used"]["per_label"]["x"]}
 
 
 def _f(x) -> float:

@@ -28,11 +28,13 @@ def reliability_bins(y: Sequence[int], p: Sequence[float], n_bins: int = 10) -> 
     """Equal-width probability bins: mean predicted probability, observed positive rate, count.
 
     Bin ``k`` holds ``edges[k] <= p < edges[k+1]`` (the last bin includes 1.0). Empty bins have
-    ``None`` mean and rate.
+    ``None`` mean and rate. The bin is ``floor(p * n_bins)`` after rounding ``p * n_bins`` to 9
+    decimals, so a probability on an edge (0.3, 0.6, 0.7 with 10 bins) starts the bin above it as
+    documented; comparing with ``np.linspace`` edges (0.30000000000000004) put it in the bin below.
     """
     y, p = _check(y, p)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    b = np.clip(np.digitize(p, edges[1:-1], right=False), 0, n_bins - 1)
+    b = np.clip(np.floor(np.round(p * n_bins, 9)).astype(int), 0, n_bins - 1)
     cnt = np.bincount(b, minlength=n_bins)
     sp = np.bincount(b, weights=p, minlength=n_bins)
     sy = np.bincount(b, weights=y, minlength=n_bins)
@@ -64,7 +66,8 @@ def threshold_sweep(y: Sequence[int], p: Sequence[float], thresholds: Sequence[f
     prec = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
     rec = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=(tp + fn) > 0)
     f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(tp), where=(2 * tp + fp + fn) > 0)
-    k = int(np.argmax(f1)) if len(f1) else 0
+    # smallest threshold among those reaching the max (argmax alone took the first, wrong for unsorted input)
+    k = int(np.flatnonzero(f1 == f1.max())[np.argmin(t[f1 == f1.max()])]) if len(f1) else 0
     return {"thresholds": t.tolist(), "precision": prec.tolist(), "recall": rec.tolist(), "f1": f1.tolist(),
             "best_threshold": float(t[k]) if len(t) else None, "best_f1": float(f1[k]) if len(f1) else None}
 

@@ -87,6 +87,8 @@ def learning_curve(make_model: Callable[[], Any], docs: Sequence[Any], Y: np.nda
     """
     from sklearn.metrics import f1_score
 
+    from nlp.evaluation.metrics import as_multilabel
+
     Y = np.asarray(Y)
     L = Y.shape[1]
     rng = np.random.default_rng(seed)
@@ -102,7 +104,8 @@ def learning_curve(make_model: Callable[[], Any], docs: Sequence[Any], Y: np.nda
             model = make_model()
             model.fit(_take(docs, sub), Y[sub])
             pred = np.asarray(model.predict(_take(docs, test)))
-            scores[s_i, f_i] = f1_score(Y[test], pred, labels=list(range(L)), average="macro", zero_division=0)
+            scores[s_i, f_i] = f1_score(*as_multilabel(Y[test], pred), labels=list(range(L)), average="macro",
+                                        zero_division=0)  # as_multilabel: a one-label codebook scores the label
             sizes[s_i, f_i] = len(sub)
     return {"fractions": [float(f) for f in fractions], "n_train": sizes.mean(1).tolist(),
             "macro_f1_mean": scores.mean(1).tolist(), "macro_f1_std": scores.std(1).tolist(),

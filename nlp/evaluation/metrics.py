@@ -7,7 +7,7 @@ in, numbers out. Two routes compute the same quantities:
   ``krippendorff`` package, so they match what reviewers can recompute with standard tools;
 * :func:`counts` / :func:`scores_from_counts` compute everything from confusion counts with
   broadcasting, which is what lets :mod:`nlp.evaluation.bootstrap` score 1000 replicates at once.
-  Tests check that both routes agree.
+  Tests check that both routes agree, including for a one-label codebook (see :func:`as_multilabel`).
 
 Edge cases (pinned by tests)
 ----------------------------
@@ -22,7 +22,10 @@ Krippendorff's alpha (nominal, two coders, no missing values)
     variation and no disagreement alpha is 1.0. Overall alpha pools all (document, label) pairs
     as units of one binary variable.
 Precision / recall / F1
-    0 when undefined (no predicted / no true positives), as scikit-learn's ``zero_division=0``.
+    0 when undefined (no predicted / no true positives), as scikit-learn's ``zero_division=0``
+    (bootstrap intervals leave such resamples out instead, see :mod:`nlp.evaluation.bootstrap`).
+    A one-label codebook is scored as the label, not as the class "label absent"
+    (:func:`as_multilabel`).
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ import numpy as np
 __all__ = [
     "check_binary", "per_label_metrics", "overall_metrics", "cohen_kappa", "krippendorff_alpha",
     "binary_measure", "silk_road_confusion", "cohen_kappa_nominal", "evaluate_arrays", "counts", "scores_from_counts",
-    "SILK_ROAD_ORDER",
+    "as_multilabel", "SILK_ROAD_ORDER",
 ]
 
 #: Row/column order of the Silk Road confusion matrix.
@@ -56,6 +59,20 @@ def check_binary(Y: np.ndarray, name: str = "Y", n_labels: int | None = None) ->
     if Y.size and not np.isin(Y, (0, 1)).all():
         raise ValueError(f"{name} must contain only 0/1 values")
     return Y.astype(np.int8)
+
+
+def as_multilabel(Y_true: np.ndarray, Y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matrices scikit-learn reads as multilabel indicators, for its ``labels=range(n_labels)`` calls.
+
+    scikit-learn takes an (n, 1) matrix for one binary target whose classes are 0 and 1, so
+    ``labels=[0]`` would score the class "label absent". With one label column an all-zero column
+    is appended (never selected by ``labels``); two or more columns are returned unchanged.
+    """
+    Y_true, Y_pred = np.asarray(Y_true), np.asarray(Y_pred)
+    if Y_true.ndim == Y_pred.ndim == 2 and Y_true.shape[1] == Y_pred.shape[1] == 1:
+        Y_true = np.hstack([Y_true, np.zeros_like(Y_true)])
+        Y_pred = np.hstack([Y_pred, np.zeros_like(Y_pred)])
+    return Y_true, Y_pred
 
 
 # ---- count-based (vectorised) route ------------------------------------------------------------
@@ -191,8 +208,8 @@ def per_label_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, label_ids: Sequenc
     Y_pred = check_binary(Y_pred, "Y_pred", L)
     if len(Y_true) != len(Y_pred):
         raise ValueError(f"Y_true has {len(Y_true)} rows but Y_pred has {len(Y_pred)}")
-    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, labels=list(range(L)), average=None,
-                                                 zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(*as_multilabel(Y_true, Y_pred), labels=list(range(L)),
+                                                 average=None, zero_division=0)
     rows = []
     for j, lid in enumerate(label_ids):
         rows.append({
@@ -212,13 +229,14 @@ def overall_metrics(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict:
     Y_pred = check_binary(Y_pred, "Y_pred", Y_true.shape[1])
     labels = list(range(Y_true.shape[1]))
     kw = {"labels": labels, "zero_division": 0}
+    Tm, Pm = as_multilabel(Y_true, Y_pred)
     return {
         "n_docs": int(len(Y_true)),
-        "micro_precision": float(precision_score(Y_true, Y_pred, average="micro", **kw)),
-        "micro_recall": float(recall_score(Y_true, Y_pred, average="micro", **kw)),
-        "micro_f1": float(f1_score(Y_true, Y_pred, average="micro", **kw)),
-        "macro_f1": float(f1_score(Y_true, Y_pred, average="macro", **kw)),
-        "weighted_f1": float(f1_score(Y_true, Y_pred, average="weighted", **kw)),
+        "micro_precision": float(precision_score(Tm, Pm, average="micro", **kw)),
+        "micro_recall": float(recall_score(Tm, Pm, average="micro", **kw)),
+        "micro_f1": float(f1_score(Tm, Pm, average="micro", **kw)),
+        "macro_f1": float(f1_score(Tm, Pm, average="macro", **kw)),
+        "weighted_f1": float(f1_score(Tm, Pm, average="weighted", **kw)),
         "subset_accuracy": float(accuracy_score(Y_true, Y_pred)) if len(Y_true) else 0.0,
         "hamming_loss": float(hamming_loss(Y_true, Y_pred)) if len(Y_true) else 0.0,
         "alpha_overall": krippendorff_alpha(Y_true, Y_pred),

@@ -65,7 +65,9 @@ def _tables(result: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
         rows.append([r["model"], r.get("mode") or ""] + [_with_ci(r[k], r[f"{k}_ci"]) for k in _HEADLINE]
                     + [_num(r["storytelling_f1"]), _num(r["silk_road_accuracy"])])
     out.append(("Models compared", header, rows,
-                f"{meta['n_docs']} documents; 95% bootstrap intervals over documents ({meta['n_boot']} replicates, seed {meta['seed']})."))
+                f"{meta['n_docs']} documents; 95% bootstrap intervals over documents ({meta['n_boot']} replicates, seed {meta['seed']}). "
+                "Macro-F1 averages every label in every resample: a label with no gold and no predicted positive "
+                "in a resample counts as F1 0 there, as a label absent from the data does in the point estimate."))
     for m in models:
         title = f"{m['name']}"
         ci = m["ci"]["per_label"]
@@ -82,7 +84,9 @@ def _tables(result: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
                      _with_ci(st["f1"], sc["f1"]), _with_ci(st["kappa"], sc["kappa"]), _with_ci(st["alpha"], sc["alpha"])])
         out.append((f"{title}: per-label metrics vs gold",
                     ["label", "support", "predicted", "precision", "recall", "F1", "Cohen's κ", "Krippendorff's α"], rows,
-                    "n/a: undefined (the label is absent from, or present in every document of, both codings)."))
+                    "n/a: undefined (the label is absent from, or present in every document of, both codings). "
+                    "Intervals leave out resamples where the score is undefined (precision: nothing predicted; recall: "
+                    "no gold positive; F1: neither; κ, α: no variation); metrics.json gives the replicates used as n_used."))
         sr = m["metrics"]["silk_road"]
         rows = [[cat] + [str(v) for v in row] for cat, row in zip(sr["categories"], sr["matrix"])]
         out.append((f"{title}: Silk Road category (rows gold, columns predicted)", ["gold \\ predicted"] + sr["categories"],
@@ -116,7 +120,8 @@ def _tables(result: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
                              _num(g["overall"]["micro_f1"]), _num(g["overall"]["subset_accuracy"])]
                             + [_num(pl["f1"]) for pl in g["per_label"]])
             out.append((f"{title}: breakdown by {spec}", header, rows,
-                        "Labels absent from a group's gold and predictions score F1 0 (zero_division=0)."))
+                        "Labels absent from a group's gold and predictions score F1 0 (zero_division=0), "
+                        "in the macro-F1 estimate and in each resample of its interval."))
         cal = m.get("calibration")
         if cal:
             rows = [[lid, _num(c["ece"]), _num(c.get("model_threshold"), 2), _num(c["sweep"]["best_threshold"], 2),

@@ -12,6 +12,9 @@ Result layout (``metrics.json`` is this dict)::
      "comparison": [{"model", "macro_f1", "macro_f1_ci", ...}, ...]}
 
 Undefined values (kappa of a label absent from both codings) are NaN here and ``null`` in JSON.
+Every ``ci`` (and ``storytelling_ci``) also holds ``n_used``: the replicates an interval rests on,
+fewer than ``n_boot`` where the statistic is undefined in some resamples (see
+:mod:`nlp.evaluation.bootstrap`).
 """
 from __future__ import annotations
 
