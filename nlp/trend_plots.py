@@ -20,7 +20,9 @@ Low-n periods are drawn hatched and lighter in the bar charts, never left out. E
 """
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -30,6 +32,33 @@ import numpy as np
 __all__ = ["plot_trends", "themes_figure", "silk_road_figure", "index_figure", "event_position"]
 
 _SILK_COLORS = {"health": "#2ca02c", "digital": "#1f77b4", "general": "#9467bd", "none": "#d9d9d9"}
+#: Fonts with Chinese glyphs, tried in order before matplotlib's default (group names, event
+#: labels and label names may be Chinese); matplotlib falls back glyph by glyph along the list.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS")
+
+log = logging.getLogger(__name__)
+
+
+def _installed_cjk_fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in CJK_FONTS if f in have]
+
+
+def _has_han(texts) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for t in texts for ch in str(t))
+
+
+def _legend(fig, handles, labels) -> None:
+    """Figure legend below the panels, in as many columns as the figure's width holds (a single
+    narrow panel cut a five-entry row)."""
+    width = fig.get_figwidth()
+    longest = max((len(str(lab)) for lab in labels), default=1)
+    per_col = 0.6 + 0.075 * longest  # inches: handle, gap and text at fontsize 8
+    ncols = max(1, min(len(labels), int(width // per_col)))
+    fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
 
 
 def event_position(d: date, periods: Sequence[str], by: str) -> float | None:
@@ -125,21 +154,28 @@ def _stacked(result, measures: Sequence[str], labels: Sequence[str], colors: Seq
         for m, lab, col in zip(measures, labels, colors):
             v, _, _, low_n, _ = _values(result, m, g)
             v = np.nan_to_num(v)
-            ax.bar(x[~low_n], v[~low_n], 0.8, bottom=bottom[~low_n], color=col, label=lab, edgecolor="white", linewidth=0.4)
+            ax.bar(x[~low_n], v[~low_n], 0.8, bottom=bottom[~low_n], color=col, edgecolor="white", linewidth=0.4)
             if low_n.any():
                 ax.bar(x[low_n], v[low_n], 0.8, bottom=bottom[low_n], color=col, alpha=0.45, hatch="//",
                        edgecolor="white", linewidth=0.4)
             bottom = bottom + v
         if overlay_index:
             v, _, _, _, _ = _values(result, "storytelling_index", g)
-            ax.plot(x, v, color="black", marker="o", markersize=3, linewidth=1.2, label="storytelling index")
+            ax.plot(x, v, color="black", marker="o", markersize=3, linewidth=1.2)
         key = _events(ax, events, periods, by)
         _xaxis(ax, periods)
         ax.set_title(g if len(result.groups) > 1 else title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel(ylabel)
-    handles, labs = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labs, loc="outside lower center", ncols=min(5, len(labs)), fontsize=8, frameon=False)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    # handles made here, not taken from the bars: when every period is low-n the plain bars are
+    # empty and their legend entries lost their colour
+    handles = [Patch(facecolor=col, edgecolor="white", label=lab) for lab, col in zip(labels, colors)]
+    if overlay_index:
+        handles.append(Line2D([], [], color="black", marker="o", markersize=3, linewidth=1.2, label="storytelling index"))
+    _legend(fig, handles, [h.get_label() for h in handles])
     _event_key(fig, key)
     if len(result.groups) > 1:
         fig.suptitle(title, fontsize=11)
@@ -202,20 +238,35 @@ def index_figure(result, events=None):
     fig.suptitle("Storytelling index with 95% intervals", fontsize=11)
     ax.set_title(_subtitle(result).replace("hatched", "hollow markers"), fontsize=8)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize=8, frameon=False)
+    _legend(fig, handles, labels)
     return fig
 
 
 def plot_trends(result, out_dir, *, events=None, formats: Sequence[str] = ("png", "svg"), dpi: int = 150) -> list[Path]:
-    """Draw the three charts and save each in every format; returns the files written."""
+    """Draw the three charts and save each in every format; returns the files written.
+
+    Text is set in the first installed font of :data:`CJK_FONTS` (then matplotlib's default), so
+    Chinese group names and event labels render; when the charts hold Chinese and no such font is
+    installed, a warning says what to install instead of leaving empty boxes unexplained.
+    """
+    from matplotlib import rc_context
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    cjk = _installed_cjk_fonts()
+    texts = [*result.groups, *(label for _, label in (events or ()))]
+    if not cjk and _has_han(texts):
+        log.warning("the trend charts hold Chinese text but no font with Chinese glyphs is installed, so it "
+                    "shows as empty boxes; install one (Debian/Ubuntu: apt install fonts-noto-cjk; or any of %s)",
+                    ", ".join(CJK_FONTS[:4]))
     written = []
-    for name, make in (("themes", themes_figure), ("silk_road", silk_road_figure),
-                       ("storytelling_index", index_figure)):
-        fig = make(result, events)
-        for fmt in formats:
-            path = out / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi)
-            written.append(path)
+    with rc_context({"font.family": "sans-serif", "font.sans-serif": [*cjk, "DejaVu Sans"]}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)  # said once above
+        for name, make in (("themes", themes_figure), ("silk_road", silk_road_figure),
+                           ("storytelling_index", index_figure)):
+            fig = make(result, events)
+            for fmt in formats:
+                path = out / f"{name}.{fmt}"
+                fig.savefig(path, format=fmt, dpi=dpi)
+                written.append(path)
     return written

@@ -32,8 +32,10 @@ codebook's ``context_label``, ``covid``). In probs mode documents are selected b
 ``labels`` when the record has them, otherwise by probability >= 0.5.
 
 Smoothing (``smooth=K``) is a trailing, n-weighted window: the smoothed share of a period pools the
-numerators and denominators of that period and the K-1 before it (empty periods add nothing). It
-is written in its own ``smoothed`` column and never replaces the raw ``value``.
+numerators and denominators of that period and the K-1 before it (empty periods add nothing). A
+period with no documents of its own gets no smoothed value (NaN), so the smoothed line never
+runs through months a group has no data for. It is written in its own ``smoothed`` column and
+never replaces the raw ``value``.
 """
 from __future__ import annotations
 
@@ -381,7 +383,8 @@ def compute_trends(records: Iterable[Mapping[str, Any]], codebook: Codebook, *, 
     measure : {"labels", "probs"}
         Thresholded labels (Wilson intervals) or mean probabilities (normal intervals).
     smooth : int, optional
-        Window in periods for the trailing n-weighted ``smoothed`` column (K >= 2).
+        Window in periods for the trailing n-weighted ``smoothed`` column (K >= 2; NaN for a
+        period with no documents).
     min_n : int
         Periods with n < min_n get ``low_n = True`` (they are kept, not hidden).
     tz : str
@@ -513,7 +516,7 @@ def _rows(periods, groups, measures, N, S, SS, *, measure, smooth, min_n) -> lis
                 if smooth:
                     lo = max(0, t - smooth + 1)
                     nn = N[g, lo:t + 1].sum()
-                    row["smoothed"] = S[g, lo:t + 1, m].sum() / nn if nn else math.nan
+                    row["smoothed"] = S[g, lo:t + 1, m].sum() / nn if n else math.nan
                 rows.append(row)
     return rows
 

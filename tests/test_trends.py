@@ -186,7 +186,8 @@ def test_smoothing_is_separate_from_raw(codebook):
     # trailing 3 periods pooled by n: March = (2 + 1) / (5 + 0 + 2); January = its own share
     assert _row(sm, INDEX, "2020-03")["smoothed"] == pytest.approx(3 / 7)
     assert _row(sm, INDEX, "2020-03")["value"] == 0.5
-    assert _row(sm, INDEX, "2020-02")["smoothed"] == pytest.approx(0.4)
+    # February has no documents: no smoothed value, so the line does not run through it
+    assert _row(sm, INDEX, "2020-02")["n"] == 0 and math.isnan(_row(sm, INDEX, "2020-02")["smoothed"])
 
 
 def test_groups_and_paired_language_difference(codebook):
@@ -238,6 +239,40 @@ def test_plots_written_png_and_svg(codebook, tmp_path):
     # 23 Jan sits 22/31 of the way through January (period 0, centred at 0)
     assert event_position(date(2020, 1, 23), res.periods, "month") == pytest.approx(-0.5 + 22 / 31)
     assert event_position(date(2021, 5, 1), res.periods, "month") is None
+
+
+def test_legend_keeps_each_colour_and_fits_one_narrow_panel(codebook):
+    """All periods low-n (the demo's 40 documents): legend swatches keep their colours, and all
+    five theme entries fit under a single panel."""
+    from matplotlib.colors import to_hex
+
+    from nlp.trend_plots import silk_road_figure, themes_figure, _SILK_COLORS
+
+    res = compute_trends(JAN + MAR, codebook)  # every period has n < 10
+    fig = silk_road_figure(res)
+    swatches = [to_hex(h.get_facecolor()) for h in fig.legends[0].legend_handles]
+    assert swatches == [_SILK_COLORS[c] for c in ("health", "digital", "general", "none")]
+    fig = themes_figure(res)
+    legend = fig.legends[0]
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert len(legend.texts) == 5 and box.x0 >= 0 and box.x1 <= fig.bbox.width
+    assert len({to_hex(h.get_facecolor()) for h in legend.legend_handles[:4]}) == 4
+
+
+def test_chinese_labels_without_a_cjk_font_warn(codebook, tmp_path, monkeypatch, caplog):
+    import nlp.trend_plots as tp
+
+    res = compute_trends([dict(r, 机构="外交部") for r in JAN], codebook, group="机构")
+    monkeypatch.setattr(tp, "_installed_cjk_fonts", lambda: [])
+    with caplog.at_level("WARNING", logger="nlp.trend_plots"):
+        tp.plot_trends(res, tmp_path, formats=("svg",))
+    assert "no font with Chinese glyphs" in caplog.text and "fonts-noto-cjk" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(tp, "_installed_cjk_fonts", lambda: ["DejaVu Sans"])  # as if one were installed
+    with caplog.at_level("WARNING", logger="nlp.trend_plots"):
+        tp.plot_trends(res, tmp_path, formats=("svg",))
+    assert "no font with Chinese glyphs" not in caplog.text
 
 
 def test_cli_end_to_end(tmp_path, repo_dir):
