@@ -192,6 +192,25 @@ def test_crosstab_counts_percentages_and_explosion():
         crosstab(recs, "nope")
 
 
+def test_crosstab_total_row_follows_normalize():
+    recs = [{"f": "bi", "s": True}, {"f": "bi", "s": False}, {"f": "multi", "s": False}, {"f": "multi", "s": False}]
+    total = {n: crosstab(recs, "f", "s", normalize=n).to_markdown().splitlines()[4] for n in ("columns", "index", "all")}
+    assert total["columns"] == "| total | 3 (100.0%) | 1 (100.0%) | 4 |"  # each column is 100% of itself
+    assert total["index"] == total["all"] == "| total | 3 (75.0%) | 1 (25.0%) | 4 |"  # shares of N
+
+
+def test_read_table_tag_csv_labels_match_jsonl(tmp_path):
+    from nlp.actors.crosstab import read_table
+
+    (tmp_path / "t.csv").write_text("id,labels,source\na,covid;generosity,x\nb,,x\nc,covid,y\n", encoding="utf-8")
+    recs = [{"id": "a", "labels": ["covid", "generosity"], "source": "x"}, {"id": "b", "labels": [], "source": "x"},
+            {"id": "c", "labels": ["covid"], "source": "y"}]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    assert list(read_table(tmp_path / "t.csv")) == recs
+    md = [crosstab(read_table(tmp_path / f"t.{e}"), "labels", "source").to_markdown() for e in ("csv", "jsonl")]
+    assert md[0] == md[1] and "| (none) |" in md[0] and "(missing)" not in md[0]
+
+
 def test_evaluate_extraction_exact_numbers():
     gold = [{"id": "1", "actor": "Chengdu", "actors": ["Chengdu"], "partners": ["POL"], "format": "bilateral", "sister_city": True},
             {"id": "2", "actor": "China", "actors": [], "partners": ["USA", "JPN"], "format": "multilateral", "sister_city": None}]

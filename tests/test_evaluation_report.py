@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.evaluation.report import render_markdown, summary_table, write_report
+from nlp.evaluation.report import render_html, render_markdown, summary_table, write_report
 from nlp.evaluation.run import evaluate_predictions
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,6 +78,21 @@ def test_markdown_and_summary(result):
     assert "coder_a vs coder_b κ" in md
     s = summary_table(result)
     assert s.splitlines()[0].startswith("model") and "model <A>" in s
+
+
+def test_truncated_error_lists_say_top_n(result):
+    m = result["models"][0]
+    lid, e = next((lid, e) for lid, e in m["errors"].items() if e["n_fp"] >= 3)
+    n, kept = e["n_fp"], e["fp"]
+    res = {**result, "models": [{**m, "errors": {lid: {**e, "n_fp": n + 40}}}]}  # more errors than listed
+    md, html = render_markdown(res, max_errors=2), render_html(res, max_errors=2)
+    assert f"{lid} — false positives ({n + 40}, top 2)" in md
+    assert f"{lid} — false positives: {n + 40}, top 2</summary>" in html
+    full = render_html(res, max_errors=len(kept) + 5)  # all listed rows shown, still fewer than the total
+    assert f"{lid} — false positives: {n + 40}, top {len(kept)}</summary>" in full
+    whole = {**result, "models": [{**m, "errors": {lid: {**e, "n_fp": len(kept)}}}]}  # nothing left out
+    assert f"false positives ({len(kept)})" in render_markdown(whole, max_errors=99)
+    assert f"false positives: {len(kept)}</summary>" in render_html(whole, max_errors=99)
 
 
 def test_nan_kappa_is_null_in_json(codebook, tmp_path):

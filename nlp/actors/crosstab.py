@@ -116,7 +116,9 @@ class CrossTab:
                 *(self.col_values if self.cols else ["count"]), "n"]
         body = [[r, *(self._cell(r, c) for c in self.col_values), str(self.row_totals[r])] for r in self.row_values]
         if self.cols:
-            tot = ["total", *(f"{self.col_totals[c]} ({100.0 * self.col_totals[c] / self.n:.1f}%)" if self.n else "0"
+            # the total row is a row whose n is N (index, all); with columns, each cell is its own column total
+            d = {c: self.col_totals[c] if self.normalize == "columns" else self.n for c in self.col_values}
+            tot = ["total", *(f"{self.col_totals[c]} ({100.0 * self.col_totals[c] / d[c]:.1f}%)" if d[c] else "0"
                               for c in self.col_values), str(self.n)]
             body.append(tot)
         return head, body
@@ -225,8 +227,23 @@ def _parse_cell(v: str | None) -> Any:
     return v
 
 
+LIST_COLUMNS = ("labels",)  # ``silkframe tag`` CSV: ``a;b`` joined labels, an empty cell for none
+
+
+def _parse_list_cell(v: str | None) -> Any:
+    if v is None:
+        return None
+    v = v.strip()
+    if v.startswith("["):
+        return _parse_cell(v)
+    return [x.strip() for x in v.split(";") if x.strip()]
+
+
 def read_table(path: str | Path) -> Iterator[dict]:
     """Records from JSONL (one object a line) or CSV (``a;b`` cells become lists, JSON cells are parsed).
+
+    A CSV ``labels`` column (``silkframe tag`` output) is always a list, as in JSONL: ``a`` → ``[a]``,
+    an empty cell → ``[]`` (counted as ``(none)``).
 
     Raises ``ValueError`` naming file and line for a malformed JSON line.
     """
@@ -234,7 +251,7 @@ def read_table(path: str | Path) -> Iterator[dict]:
     if path.suffix.lower() in (".csv", ".tsv"):
         with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f, delimiter="\t" if path.suffix.lower() == ".tsv" else ","):
-                yield {k: _parse_cell(v) for k, v in row.items() if k}
+                yield {k: (_parse_list_cell if k in LIST_COLUMNS else _parse_cell)(v) for k, v in row.items() if k}
         return
     from nlp.readers import iter_json_objects
 

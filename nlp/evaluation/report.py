@@ -145,6 +145,11 @@ def _error_rows(m: dict) -> list[tuple[str, str, list[dict], int]]:
     return out
 
 
+def _count(total: int, shown: int) -> str:
+    """An error list's size for its heading: ``58, top 25`` when only ``shown`` of ``total`` are listed."""
+    return f"{total}, top {shown}" if shown < total else str(total)
+
+
 def _coders_of(rows: list[dict]) -> list[str]:
     return sorted({k for r in rows for k in r if k.startswith("coder_")})
 
@@ -187,7 +192,7 @@ def render_markdown(result: dict, images: dict[str, str] | None = None, *, max_e
             if not total:
                 continue
             coders = _coders_of(rows)
-            parts += [f"### {m['name']}: {lid} — {kind} ({total}, top {min(max_errors, len(rows))})", ""]
+            parts += [f"### {m['name']}: {lid} — {kind} ({_count(total, min(max_errors, len(rows)))})", ""]
             table = [[r["id"], _num(r["prob"]), ", ".join(r["gold"] or []),
                       *[", ".join(r.get(c) or []) for c in coders], r["snippet"]] for r in rows[:max_errors]]
             parts += [_md_table(["id", "p", "gold", *coders, "text"], table), ""]
@@ -247,7 +252,7 @@ def render_html(result: dict, images: dict[str, bytes] | None = None, *, max_err
             coders = _coders_of(rows)
             table = [[r["id"], _num(r["prob"]), ", ".join(r["gold"] or []),
                       *[", ".join(r.get(c) or []) for c in coders], r["snippet"]] for r in rows[:max_errors]]
-            out.append(f"<details><summary>{_esc(lid)} — {_esc(kind)}: {total}</summary>"
+            out.append(f"<details><summary>{_esc(lid)} — {_esc(kind)}: {_count(total, len(table))}</summary>"
                        + _html_table(["id", "p", "gold", *coders, "text"], table, num_from=99) + "</details>")
     out.append("</body></html>")
     return "\n".join(out)
