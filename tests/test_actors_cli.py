@@ -32,7 +32,7 @@ def test_extract_cli_writes_records_and_errors(tmp_path):
 def test_extract_eval_cli(repo_dir):
     res = CliRunner().invoke(app, ["extract-eval", "--gold", str(repo_dir / "corpora/extraction_gold/gold.jsonl")])
     assert res.exit_code == 0, res.output
-    assert "partners   P=1.000 R=0.966 F1=0.983 (tp=57 fp=0 fn=2)" in res.output
+    assert "partners   P=1.000 R=1.000 F1=1.000 (tp=59 fp=0 fn=0)" in res.output
 
 
 @pytest.mark.shared

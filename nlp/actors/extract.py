@@ -6,8 +6,15 @@ The rules (documented in ``corpora/gazetteer/README.md``):
 - **actor** (best effort): the first Chinese place in the first sentence; "四川省成都市" gives the
   city; if the first sentence names none, the first one anywhere; with no sub-national place, China
   itself (``level='national'``) when the text names it; else null.
-- **partners**: ISO3 codes of foreign countries named, or implied by a named foreign city, in order
-  of first mention. China, Taiwan, Hong Kong and Macao are never partners.
+- **partners**: ISO3 codes of foreign countries named, implied by a named foreign city or by an
+  attributive adjective ("German companies"), in order of first mention; languages (西班牙语,
+  "in English and French") and currencies (US$, 新加坡元) are not mentions (see the gazetteer). China, Taiwan, Hong Kong and Macao are never partners.
+- **transit places**: a foreign city right after a transit word ("via Milan", "transiting through
+  Dubai", 经由/途经/取道/中转/经 米兰) is the route, not the partner: it is neither a partner place
+  nor, by itself, a partner country.
+- **venue bodies**: a body named only as the occasion of the activity ("during the China–ASEAN
+  … Week", "on the sidelines of …", "在中国—东盟博览会期间") is dropped when a partner country is
+  named (the partner is who the actor dealt with); with no partner named it is kept.
 - **format**: ``multilateral`` when a named multilateral body is mentioned or two or more partner
   countries are; ``bilateral`` with exactly one partner country and no body; null otherwise. Generic
   words (论坛, 峰会, forum, summit, multilateral) count as a body only when a partner country is named.
@@ -21,6 +28,7 @@ The rules (documented in ``corpora/gazetteer/README.md``):
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterable, Iterator
 
 from nlp.actors.gazetteer import NON_FOREIGN_ISO3, Gazetteer, Match, Place
@@ -30,6 +38,13 @@ __all__ = ["extract", "extract_fields", "extract_records", "FLAT_FIELDS"]
 _SENT_END = re.compile(r"[。！？!?\n]|\.(?=\s+[A-Z\"“])")
 _SISTER_CUES = re.compile(r"友好城市|友城|姊妹城市|姐妹城市|友好省|友好州|结好|sister[- ]cit|twin(?:ned)?[- ]?(?:cit|town)|"
                           r"friendship[- ]cit|sister province|sister state", re.IGNORECASE)
+_TRANSIT_EN = re.compile(r"(?:\bvia|\btransit(?:ing|ed)?(?:\s+(?:through|via|in|at))?|\bby way of|"
+                         r"\bthrough the (?:airport|port|hub) of)\s+(?:the\s+)?$", re.IGNORECASE)
+_TRANSIT_ZH = re.compile(r"(?:经由|途经|取道|中转|转经|(?<![已曾历])经)$")
+#: An occasion phrase opened before a body: "during the China–ASEAN … Week", "on the sidelines of".
+_VENUE_OPEN_EN = re.compile(r"\b(?:during|on the (?:sidelines|margins) of|at the opening of)\s+(?:the\s+)?"
+                            r"(?:[A-Z0-9][\w'’]*(?:\s+|[-–—]))*$")
+_VENUE_CLOSE_ZH = re.compile(r"^[^。！？；\n，,]{0,30}?(?:期间|间隙)")
 _NO_REFERENCE_NOTE = ("development status unknown: no reference country table loaded "
                       "(pass --reference DIR, e.g. ../shared/reference); statuses are never guessed")
 
@@ -58,6 +73,24 @@ def _pick_actor(cn: list[Match], national: list[Match], text: str) -> Place | No
                 break
         return m0.place
     return national[0].place if national else None
+
+
+def _is_transit(text: str, m: Match) -> bool:
+    """A foreign city named as the route of a shipment or trip ("via Milan", "经米兰"), not a partner."""
+    if m.place.kind != "city":
+        return False
+    before = text[max(0, m.start - 40):m.start]
+    return bool(_TRANSIT_EN.search(before) or _TRANSIT_ZH.search(before))
+
+
+def _is_venue(text: str, m: Match) -> bool:
+    """A body mentioned as the occasion ("during the China–ASEAN Expo", "在…博览会期间"), not a participant."""
+    before = text[max(0, m.start - 80):m.start]
+    if _VENUE_OPEN_EN.search(before):
+        return True
+    if re.search(r"在[^。！？；\n，,]{0,10}$", before) and _VENUE_CLOSE_ZH.match(text[m.end:m.end + 40]):
+        return True
+    return False
 
 
 def extract(doc_or_text: Any, gazetteer: Gazetteer, *, lang: str | None = None,
@@ -106,6 +139,7 @@ def extract(doc_or_text: Any, gazetteer: Gazetteer, *, lang: str | None = None,
         date = date or getattr(doc_or_text, "date", None)
         lang = lang or getattr(doc_or_text, "lang", None)
     matches = gazetteer.find(text)
+    ntext = unicodedata.normalize("NFKC", text)  # match offsets refer to the normalised text
 
     cn = [m for m in matches if m.place.kind == "cn"]
     national = [m for m in matches if m.place.kind == "national"]
@@ -115,14 +149,17 @@ def extract(doc_or_text: Any, gazetteer: Gazetteer, *, lang: str | None = None,
     partners: list[str] = []
     partner_places: list[Place] = []
     for m in matches:
-        if m.place.kind in ("country", "city"):
+        if m.place.kind in ("country", "city") and not _is_transit(ntext, m):
             for iso in m.place.iso3:
                 if iso not in NON_FOREIGN_ISO3 and iso not in partners:
                     partners.append(iso)
             if m.place.kind == "city" and m.place.iso3 and m.place not in partner_places \
                     and not set(m.place.iso3) <= NON_FOREIGN_ISO3:
                 partner_places.append(m.place)
-    bodies = list(dict.fromkeys(m.place for m in matches if m.place.kind == "body"))
+    body_matches = [m for m in matches if m.place.kind == "body"]
+    if partners:
+        body_matches = [m for m in body_matches if not _is_venue(ntext, m)]
+    bodies = list(dict.fromkeys(m.place for m in body_matches))
     named = [b for b in bodies if b.level != "generic"]
     if named or not partners:
         bodies = named

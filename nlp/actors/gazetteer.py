@@ -13,7 +13,14 @@ Sources, in priority order (the first source to claim a surface form keeps it):
    a few autonomous prefectures; project-written);
 3. the reference country table (``--reference DIR``: ``countries/countries_2020_2021.jsonl``):
    UNTERM Chinese and English names and development status;
-4. ``pycountry`` (bundled fallback): ISO3, English names and its ``zh_CN`` translations.
+4. ``pycountry`` (bundled fallback): ISO3, English names and its ``zh_CN`` translations;
+5. built-in demonyms (``_DEMONYMS``: German → DEU), accepted only in attributive use;
+6. with a reference dir, ``sister_cities/pairs_all.jsonl`` as a city → country index (Boston → USA,
+   Penang → MYS; see :meth:`Gazetteer._load_reference_cities`).
+
+Context rules drop matches that are not places: a country name used for a language (西班牙语,
+"in English, French and Spanish") or a currency (US$, 新加坡元), a reference city inside a person's
+name or a hyphenated name ("John Bolton", "Baden-Württemberg").
 
 Sister-city registries: the bundled ``sister_cities_seed.csv`` is always loaded; the reference
 dir adds ``sister_cities/china_pairs.jsonl`` (Wikipedia-derived) when present; ``registry=`` adds
@@ -55,6 +62,93 @@ _LEVEL_SUFFIX_EN = {"province": ("Province",), "municipality": ("Municipality", 
                     "autonomous_region": ("Autonomous Region",), "sar": ("SAR",),
                     "city": ("City",), "prefecture": ("Prefecture",)}
 _WORD = re.compile(r"\w", re.UNICODE)
+
+#: Adjectival (demonym) forms of country names, matched case-sensitively and only in attributive use
+#: (see :meth:`Gazetteer._accept_demonym`). Left out on purpose: forms shared by several countries
+#: (Congolese, Guinean, Dominican), forms that are not a country (English, Scottish, Arabic, European,
+#: African, Asian), the SARs/Taiwan (never partners), and names of Chinese ethnic groups that are
+#: mostly used for the group (Kazakh, Uzbek, Kyrgyz, Tajik, Mongolian: "Mongolian medicine" is 蒙医).
+_DEMONYMS = {
+    "USA": ("American",), "GBR": ("British",), "FRA": ("French",), "DEU": ("German",), "ITA": ("Italian",),
+    "ESP": ("Spanish",), "PRT": ("Portuguese",), "NLD": ("Dutch",), "BEL": ("Belgian",), "CHE": ("Swiss",),
+    "AUT": ("Austrian",), "SWE": ("Swedish",), "NOR": ("Norwegian",), "DNK": ("Danish",), "FIN": ("Finnish",),
+    "ISL": ("Icelandic",), "IRL": ("Irish",), "POL": ("Polish",), "CZE": ("Czech",), "SVK": ("Slovak",),
+    "HUN": ("Hungarian",), "ROU": ("Romanian",), "BGR": ("Bulgarian",), "SRB": ("Serbian",), "HRV": ("Croatian",),
+    "SVN": ("Slovenian", "Slovene"), "GRC": ("Greek",), "TUR": ("Turkish",), "CYP": ("Cypriot",), "MLT": ("Maltese",),
+    "RUS": ("Russian",), "UKR": ("Ukrainian",), "BLR": ("Belarusian",), "LTU": ("Lithuanian",), "LVA": ("Latvian",),
+    "EST": ("Estonian",), "GEO": ("Georgian",), "ARM": ("Armenian",), "AZE": ("Azerbaijani",),
+    "KAZ": ("Kazakhstani",), "UZB": ("Uzbekistani",), "KGZ": ("Kyrgyzstani",), "TJK": ("Tajikistani",),
+    "JPN": ("Japanese",), "KOR": ("Korean", "South Korean"), "PRK": ("North Korean",), "VNM": ("Vietnamese",),
+    "THA": ("Thai",), "LAO": ("Laotian",), "KHM": ("Cambodian",), "MMR": ("Burmese",), "MYS": ("Malaysian",),
+    "SGP": ("Singaporean",), "IDN": ("Indonesian",), "PHL": ("Filipino", "Philippine"), "BRN": ("Bruneian",),
+    "IND": ("Indian",), "PAK": ("Pakistani",), "BGD": ("Bangladeshi",), "LKA": ("Sri Lankan",),
+    "NPL": ("Nepalese", "Nepali"), "AFG": ("Afghan",), "IRN": ("Iranian",), "IRQ": ("Iraqi",), "SYR": ("Syrian",),
+    "ISR": ("Israeli",), "JOR": ("Jordanian",), "LBN": ("Lebanese",), "SAU": ("Saudi",), "ARE": ("Emirati",),
+    "QAT": ("Qatari",), "KWT": ("Kuwaiti",), "OMN": ("Omani",), "YEM": ("Yemeni",), "EGY": ("Egyptian",),
+    "LBY": ("Libyan",), "TUN": ("Tunisian",), "DZA": ("Algerian",), "MAR": ("Moroccan",), "ETH": ("Ethiopian",),
+    "KEN": ("Kenyan",), "TZA": ("Tanzanian",), "UGA": ("Ugandan",), "RWA": ("Rwandan",), "GHA": ("Ghanaian",),
+    "NGA": ("Nigerian",), "NER": ("Nigerien",), "SEN": ("Senegalese",), "CMR": ("Cameroonian",), "ZMB": ("Zambian",),
+    "ZWE": ("Zimbabwean",), "AGO": ("Angolan",), "MOZ": ("Mozambican",), "NAM": ("Namibian",), "ZAF": ("South African",),
+    "SDN": ("Sudanese",), "SSD": ("South Sudanese",), "SOM": ("Somali",), "MLI": ("Malian",), "CIV": ("Ivorian",),
+    "MDG": ("Malagasy",), "CAN": ("Canadian",), "MEX": ("Mexican",), "CUB": ("Cuban",), "BRA": ("Brazilian",),
+    "ARG": ("Argentine", "Argentinian"), "CHL": ("Chilean",), "PER": ("Peruvian",), "COL": ("Colombian",),
+    "VEN": ("Venezuelan",), "ECU": ("Ecuadorian",), "BOL": ("Bolivian",), "URY": ("Uruguayan",),
+    "PRY": ("Paraguayan",), "PAN": ("Panamanian",), "CRI": ("Costa Rican",), "JAM": ("Jamaican",),
+    "HTI": ("Haitian",), "AUS": ("Australian",), "NZL": ("New Zealander",), "FJI": ("Fijian",),
+    "PNG": ("Papua New Guinean",),
+}
+#: Demonyms that are also names of peoples living in China (朝鲜族, 俄罗斯族): rejected next to these words.
+#: Reference city names that are also ordinary capitalised English words (titles, sentence starts).
+_CITY_STOPLIST = frozenset({"Hard", "Ski", "Tours", "Mobile", "Reading", "Bath", "Nice", "Split", "Hope",
+                            "Unity", "Liberty", "Independence", "Union", "Friendship", "Progress",
+                            "Opportunity", "Enterprise", "Commerce", "Industry", "Energy", "Normal",
+                            "Sale", "Deal", "Best", "Wells", "March", "May", "August", "Center", "Centre",
+                            "Police", "Federal District", "Capital District", "Capital Region"})
+#: Capitalised words that may follow a reference-index city without making it part of a name.
+_PLACE_TYPE_WORDS = frozenset({"Prefecture", "Province", "Provincial", "State", "City", "County", "Region",
+                               "Regional", "Oblast", "Krai", "District", "Municipality", "Municipal",
+                               "Metropolitan", "Mayor", "Governor", "Council", "Government", "Port", "Airport",
+                               "Harbour", "Harbor"})
+_ETHNIC_DEMONYMS = {"Korean", "Russian"}
+_ETHNIC_CONTEXT = {"ethnic", "ethnicity", "nationality", "minority", "minorities", "autonomous", "medicine"}
+#: Multi-word English region names that contain a demonym ("Latin American" is not the USA).
+_EN_REGION_BLOCKERS = ("Latin American", "North American", "South American", "Central American",
+                       "Pan-American", "African American", "African-American", "ethnic Korean", "ethnic Koreans",
+                       "ethnic Russian", "ethnic Russians")
+#: Language names that are no country's demonym: a list holding one is a list of languages.
+_LANGUAGE_ONLY = ("English", "Arabic", "Mandarin", "Cantonese", "Hindi", "Urdu", "Swahili", "Persian", "Farsi",
+                  "Hebrew", "Latin", "Esperanto")
+#: Words before a demonym that make it a language ("speaking Korean", "translated into French").
+_LANGUAGE_BEFORE = re.compile(r"\b(?:speak|speaks|speaking|spoke|spoken|translated\s+into|translate\s+into|"
+                              r"fluent\s+in|dubbed\s+into|subtitled\s+in|written\s+in|printed\s+in|"
+                              r"published\s+in|available\s+in|read\s+in|captions\s+in|in\s+both|"
+                              r"(?:courses?|class(?:es)?|lessons?|training|taught|teaching|instruction|"
+                              r"conducted|broadcast|guides?|materials?|versions?)\s+in)\s+$", re.IGNORECASE)
+#: Words after a demonym that make it a language ("Spanish-language", "Korean speakers").
+_LANGUAGE_NOUNS = {"language", "languages", "speaking", "speaker", "speakers", "speak", "version", "versions",
+                   "translation", "translations", "translated", "translator", "translators", "subtitle",
+                   "subtitles", "subtitled", "caption", "captions", "interpreter", "interpreters",
+                   "interpretation", "text", "texts", "edition", "editions", "dubbed", "lesson", "lessons",
+                   "class", "classes", "course", "courses", "teacher", "teachers", "teaching", "literature",
+                   "grammar", "vocabulary", "proficiency", "major", "majors", "script", "word", "words",
+                   "name", "names", "medium", "letters"}
+#: Words after a demonym that show it is not attributive ("in English, Japanese and Korean next week").
+_FUNCTION_WORDS = frozenset("""a an the and or nor but so yet if as at by for from in into of off on onto out
+over to up upon with within without via per than then that this these those there here which who whom whose
+what when where while is are was were be been being am has have had do does did will would shall should can
+could may might must not no it its they them their he she his her we our you your i me my next last also too
+only just both either neither each every all any some such very more most much many other another one two
+three four five six seven eight nine ten first second third during before after since until
+among between through about against under above below""".split())
+#: Currency words after a country name or demonym ("US$", "US dollars", "Singapore dollars", "Japanese yen").
+_CURRENCY_EN = re.compile(r"\s*(?:\$|(?:dollars?|yen|won|rupees?|roubles?|rubles?|pesos?|francs?|pounds?\s+sterling|"
+                          r"kron(?:e|er|or|a)|ringgit|baht|rand|reais|lira|liras|dinars?|riyals?|rials?|dirhams?|"
+                          r"shillings?|naira|dong|tenge|rupiah|kyat|riel|taka|hryvnia|zloty|forint|euros?)\b)")
+#: Chinese currency words after a country name (新加坡元, 瑞士法郎, 印度卢比); 元首/元素/元旦 … are other words.
+_CURRENCY_ZH = re.compile(r"(?:元(?![首素旦宵老年帅件气])|币|法郎|卢布|卢比|比索|镑|第纳尔|里亚尔|迪拉姆|兰特|雷亚尔|克朗|林吉特|铢)")
+#: Chinese language words after a country name: 西班牙语, 越南语言; 文 only when it cannot start another word
+#: (西班牙文版 / 西班牙文和… are the language; 西班牙文化 is culture, still Spain).
+_LANGUAGE_ZH = re.compile(r"语|文(?:$|(?=[^\u3400-\u9fff])|(?=[版字和与及或翻本]))")
 
 
 class GazetteerError(ValueError):
@@ -208,10 +302,13 @@ class Gazetteer:
         self._zh_first: frozenset = frozenset()
         self._en_re: re.Pattern | None = None
         self._en_cs_re: re.Pattern | None = None
+        self._demonym_re: re.Pattern | None = None
         self.countries: dict[str, dict] = {}      # iso3 → reference row (empty without reference)
         self.sister_pairs: list[SisterPair] = []
         self._pair_index: dict[tuple[str, str], list[SisterPair]] = {}
         self.sources: list[str] = []
+        self._demonyms: set[str] = set()         # case-sensitive demonym surfaces ("German")
+        self._ref_cities: set[str] = set()       # place ids from the reference city index
 
     # ------------------------------------------------------------------------------ loading
     @classmethod
@@ -244,6 +341,12 @@ class Gazetteer:
         if ref is not None:
             gaz._load_reference_countries(ref)
         gaz._load_pycountry()
+        gaz._load_demonyms()
+        if ref is not None and wikipedia_pairs:
+            for cand in (ref / "sister_cities" / "pairs_all.jsonl", ref / "pairs_all.jsonl"):
+                if cand.exists():
+                    gaz._load_reference_cities(cand)
+                    break
         gaz._load_registry_csv(gdir / "sister_cities_seed.csv")
         if ref is not None and wikipedia_pairs:
             for cand in (ref / "sister_cities" / "china_pairs.jsonl", ref / "china_pairs.jsonl"):
@@ -388,6 +491,85 @@ class Gazetteer:
                 self._add_surface(zh, place.id)
         self.sources.append("pycountry")
 
+    def _load_demonyms(self) -> None:
+        """Adjectival forms of country names (``_DEMONYMS``: German → DEU, Czech → CZE).
+
+        Official English texts name partners by adjective as often as by name ("the Czech region of
+        South Moravia", "German companies"). They are matched case-sensitively and accepted only in
+        attributive use (see :meth:`_accept_demonym`), so languages ("in English, French and
+        Spanish") and peoples are not partners. Multi-word regions that contain one ("Latin
+        American") are added first as region blockers.
+        """
+        for name in _EN_REGION_BLOCKERS:
+            pid = f"region:{name}"
+            self._add_place(Place(pid, "region", name))
+            self._add_surface(name, pid, case_sensitive=True)
+        for iso3, forms in _DEMONYMS.items():
+            place = self.places.get(f"country:{iso3}")
+            if place is None or iso3 in NON_FOREIGN_ISO3:
+                continue
+            for form in forms:
+                if form not in self._en_cs:
+                    self._add_surface(form, place.id, case_sensitive=True)
+                    self._demonyms.add(form)
+        self.sources.append("demonyms (built in)")
+
+    def _load_reference_cities(self, path: Path) -> None:
+        """Foreign cities and regions from the reference ``pairs_all.jsonl`` (Wikipedia twin-town lists).
+
+        Each row names a ``city`` of the ``country`` whose list page it comes from, so the file is a
+        city → country index for ~5,000 cities (Boston → USA, Leeds → GBR, Cebu City → PHL). Rules:
+
+        - only countries the gazetteer resolves, never China/Taiwan/HK/Macao pages;
+        - an unqualified title ("Boston") is Wikipedia's primary-topic city and is indexed; of a
+          qualified one ("Boston, Lincolnshire", "George Town, Penang") the head is *not* indexed
+          (it names another, better-known place) but the qualifier is (Penang → MYS, Lincolnshire →
+          GBR): it is a region of that country; "Cebu City" also gives "Cebu";
+        - a name that points to two countries is dropped; names the gazetteer already has keep
+          their meaning (countries, Chinese places, project-written cities come first);
+        - matched case-sensitively (capitalised), so ordinary words are not places; names that are
+          also common English words in capitals are left out (``_CITY_STOPLIST``), and so are names
+          under four letters once accents are dropped ("Ås" would match "As", "Mie" "Bra" "Spa");
+        - not inside a hyphenated name: "Baden" in "Baden-Württemberg" is no Swiss town
+          (:meth:`_accept_en`).
+        """
+        rows = [row for _, row in iter_json_objects(path, GazetteerError)]
+        iso_of: dict[str, str | None] = {}
+        index: dict[str, set[str]] = {}
+        for r in rows:
+            country, city = (r.get("country") or "").strip(), unicodedata.normalize("NFKC", r.get("city") or "").strip()
+            if not country or not city:
+                continue
+            if country not in iso_of:
+                c = self.resolve_foreign(country)
+                iso_of[country] = c.iso3[0] if c is not None and c.kind == "country" and len(c.iso3) == 1 else None
+            iso = iso_of[country]
+            if iso is None or iso in NON_FOREIGN_ISO3:
+                continue
+            if "," in city:
+                names = [city.split(",", 1)[1].strip()]
+            else:
+                names = [city]
+                if city.endswith(" City") and len(city) > 8:
+                    names.append(city[:-5])
+            for n in names:
+                if n and n[0].isupper() and not _is_cjk(n) and len(_ascii_variant(n)) >= 4 \
+                        and n not in _CITY_STOPLIST and _ascii_variant(n) not in _CITY_STOPLIST:
+                    index.setdefault(n, set()).add(iso)
+        added = 0
+        for name, isos in index.items():
+            if len(isos) != 1 or self._zh.get(name) or self._en.get(name.casefold()) or self._en_cs.get(name):
+                continue
+            iso = next(iter(isos))
+            pid = f"city:{name}"
+            if pid in self.places:
+                continue
+            self._add_place(Place(pid, "city", name, iso3=(iso,)))
+            self._add_surface(name, pid, case_sensitive=True)
+            self._ref_cities.add(pid)
+            added += 1
+        self.sources.append(f"{path} ({added} cities/regions)")
+
     # ----------------------------------------------------------------------------- registry
     def resolve_chinese(self, name: str) -> Place | None:
         """A Chinese admin unit from a zh or en name (``'成都'``, ``'成都市'``, ``'Chengdu'``)."""
@@ -423,6 +605,15 @@ class Gazetteer:
                 if pid not in self.places:
                     self._add_place(Place(pid, "city", pname, iso3=(iso3,)))
                     self._add_surface(pname, pid, case_sensitive=True)
+            elif iso3 and _is_cjk(pname):
+                # the same for a Chinese partner name in a user registry (宿务 / 宿务市, PHL)
+                short = pname[:-1] if pname.endswith("市") else pname
+                pid = f"city:{pname}"
+                if len(short) >= 2 and pid not in self.places and short not in self._zh \
+                        and short + "市" not in self._zh:
+                    self._add_place(Place(pid, "city", pname, pname, iso3=(iso3,)))
+                    self._add_surface(short, pid)
+                    self._add_surface(short + "市", pid)
         pair = SisterPair(cn.id, key, pname, iso3, since or None, relation or None, source)
         bucket = self._pair_index.setdefault((cn.id, key), [])
         if not any(p.partner_iso3 == iso3 for p in bucket):
@@ -495,6 +686,7 @@ class Gazetteer:
             if self._en else None
         self._en_cs_re = re.compile(r"(?<![\w.])(?:" + _trie_regex(self._en_cs) + r")(?![\w])") \
             if self._en_cs else None
+        self._demonym_re = re.compile(_trie_regex(self._demonyms)) if self._demonyms else None
 
     def find(self, text: str) -> list[Match]:
         """All non-overlapping place matches in ``text``, leftmost-longest, in text order.
@@ -516,7 +708,8 @@ class Gazetteer:
                 for L in range(min(maxlen, n - i), 0, -1):
                     pid = zh.get(text[i:i + L])
                     if pid is not None:
-                        cands.append(Match(i, i + L, text[i:i + L], self.places[pid]))
+                        if self._accept_zh(text, i, i + L, self.places[pid]):
+                            cands.append(Match(i, i + L, text[i:i + L], self.places[pid]))
                         i += L
                         break
                 else:
@@ -534,6 +727,12 @@ class Gazetteer:
                 place = self._accept_en(text, m.start(), m.end(), self.places[pid])
                 if place is not None:
                     cands.append(Match(m.start(), m.end(), s, place))
+        if self._ref_cities:  # one sense per document for names also used as a person's name
+            persons = {m.group(0) for m in (self._en_cs_re.finditer(text) if self._en_cs_re else ())
+                       if self._en_cs.get(m.group(0)) in self._ref_cities
+                       and self._ref_city_use(text, m.start(), m.end()) == "person"}
+            if persons:
+                cands = [m for m in cands if not (m.place.id in self._ref_cities and m.surface in persons)]
         cands.sort(key=lambda m: (m.start, -(m.end - m.start)))
         out: list[Match] = []
         last_end = -1
@@ -543,9 +742,122 @@ class Gazetteer:
                 last_end = m.end
         return out
 
+    @staticmethod
+    def _accept_zh(text: str, start: int, end: int, place: Place) -> bool:
+        """Context rules for Chinese names of foreign countries/cities: a language or a currency is no place.
+
+        - language: the name followed by 语 or by 文 as a word of its own (西班牙语, 越南语言,
+          西班牙文版, 西班牙文和…; but 西班牙文化 is Spanish culture and stays Spain);
+        - currency: the name followed by a currency word (新加坡元, 瑞士法郎, 印度卢比; not 美国元首).
+        """
+        if place.kind not in ("country", "city"):
+            return True
+        rest = text[end:end + 4]
+        return not (_LANGUAGE_ZH.match(rest) or _CURRENCY_ZH.match(rest))
+
+    def _accept_demonym(self, text: str, start: int, end: int) -> bool:
+        """A demonym ("German", "Czech") names its country only in attributive use.
+
+        Accepted when the adjective — or the last of a coordinated list of them ("Spanish and
+        Portuguese coaches") — is followed by a noun: "German companies", "the Czech region",
+        "Korean-invested firms". Rejected when the list ends the phrase or is followed by a function
+        word or a language noun ("in English, Japanese and Korean.", "into French, Arabic and other
+        languages", "Spanish-language", "Korean speakers"), and for the demonyms that also name
+        peoples of China next to ethnic/nationality/minority ("Korean ethnic group").
+        """
+        word = text[start:end]
+        if word in _ETHNIC_DEMONYMS and re.search(r"\bethnic\s+$", text[max(0, start - 10):start]):
+            return False
+        dem = self._demonym_re
+        alt = (dem.pattern + "|" if dem is not None else "") + "|".join(_LANGUAGE_ONLY)
+        sep = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)"
+        # walk the coordinated list both ways: "English, Japanese and Korean"
+        head = start
+        while True:
+            m = re.search(r"(?<![\w-])(" + alt + ")" + sep + "$", text[max(0, head - 80):head])
+            if not m:
+                break
+            if m.group(1) in _LANGUAGE_ONLY:
+                return False
+            head -= len(m.group(0))
+        if _LANGUAGE_BEFORE.search(text[max(0, head - 30):head]):
+            return False
+        pos = end
+        while True:
+            m = re.match(sep + "(" + alt + r")(?!\w)", text[pos:pos + 80])
+            if not m:
+                break
+            if m.group(1) in _LANGUAGE_ONLY:
+                return False
+            pos += m.end()
+        m = re.match(r"(\s+|-)([A-Za-z][\w'’]*)", text[pos:pos + 60])
+        if not m:
+            return False
+        nxt = m.group(2).casefold()
+        if nxt in _LANGUAGE_NOUNS or (m.group(1) == " " or m.group(1).isspace()) and nxt in _FUNCTION_WORDS:
+            return False
+        if word in _ETHNIC_DEMONYMS and nxt in _ETHNIC_CONTEXT:
+            return False
+        if _CURRENCY_EN.match(text[end:end + 30]):
+            return False
+        return True
+
+    @staticmethod
+    def _ref_city_use(text: str, start: int, end: int) -> str | None:
+        """Reference-index cities (``pairs_all``) are unvetted names: ``'compound'`` or ``'person'`` when
+        this occurrence is not the city, None when it is accepted.
+
+        - inside a hyphenated name: "Baden" in "Baden-Württemberg";
+        - after a title ("Mr. Bolton", "Ambassador Bolton", "Speaker Nancy …");
+        - next to another capitalised word, as for Jordan/Chad: "John Bolton", "Miguel Vargas
+          Maldonado", "Nancy Pelosi", "Martin Griffiths", "Volga Federal District" — except a
+          place-type or city-office word after it ("Saitama Prefecture", "Pisa Mayor", "Washington D.C.").
+          The capitalisation rules are skipped on a title-case line (a headline: "Kunming and
+          Chiang Mai Doctors Exchange Views"), where every word is capitalised.
+
+        One sense per document: once a name is used as a person's name, :meth:`find` drops its
+        other occurrences too ("Mr. Bolton … Pompeo and Bolton met").
+        """
+        if re.match(r"-[A-Z]", text[end:end + 2]) or re.search(r"[A-Za-z]-$", text[max(0, start - 2):start]):
+            return "compound"
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        words = re.findall(r"[A-Za-z][\w'’]*", text[line_start:line_end if line_end >= 0 else len(text)])
+        content = [w for w in words if w.casefold() not in _FUNCTION_WORDS]
+        if len(content) >= 3 and sum(w[0].isupper() for w in content) >= 0.8 * len(content):
+            return None  # a title-case headline: capitalised neighbours say nothing
+        before = text[max(0, start - 40):start]
+        if re.search(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Madam|Ambassador|Envoy|Secretary|Minister|Speaker|President|"
+                     r"Senator|Representative|Chairman|Director|Professor|General)\.?\s+$", before):
+            return "person"
+        prev = re.search(r"([A-Za-z][\w.’']*)[ \t]+$", before)
+        if prev and prev.group(1)[0].isupper() and not prev.group(1).endswith(".") \
+                and prev.group(1).casefold() not in ("the", "and", "of", "in", "to", "with", "from", "for", "at", "on",
+                                                     "by", "via", "as", "a", "an"):
+            return "person"
+        nxt = re.match(r"[ \t]+([A-Z][\w’']*)", text[end:end + 30])
+        if nxt and nxt.group(1) not in _PLACE_TYPE_WORDS and not re.match(r"D\.\s?C\.", text[end + nxt.start(1):]):
+            return "person"
+        return None
+
     def _accept_en(self, text: str, start: int, end: int, place: Place) -> Place | None:
-        """Context rules for English names that are also person names or a US state."""
-        low = text[start:end].casefold()
+        """Context rules for English names: currencies, demonyms, person names and a US state.
+
+        - a country name or acronym followed by a currency word or ``$`` is the currency, not a
+          place ("US$5 billion", "US dollars", "Singapore dollars");
+        - demonyms: see :meth:`_accept_demonym`;
+        - reference-index cities: see :meth:`_accept_ref_city`;
+        - Jordan/Chad next to another capitalised word are person names; Georgia after a Georgia
+          city or before ", USA" is the US state.
+        """
+        surface = text[start:end]
+        if place.kind in ("country", "city") and _CURRENCY_EN.match(text[end:end + 30]):
+            return None
+        if place.id in self._ref_cities and self._ref_city_use(text, start, end) is not None:
+            return None
+        if surface in self._demonyms:
+            return place if self._accept_demonym(text, start, end) else None
+        low = surface.casefold()
         if low not in _NAME_LIKE_EN:
             return place
         before, after = text[max(0, start - 40):start], text[end:end + 30]
