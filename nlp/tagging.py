@@ -379,15 +379,20 @@ def _manifest(inputs: Sequence[str], opts: TagOptions) -> dict:
 
 # ---- engines ----------------------------------------------------------------------------------------
 class _LocalEngine:
-    """In-process (``jobs=1``) or a pool of ``jobs`` worker processes, results in input order.
+    """In-process (``jobs=1``) or ``jobs`` worker processes, results in input order.
 
-    At most ``2 * jobs`` chunks are in flight, so memory does not grow with the input.
+    At most ``2 * jobs`` chunks are in flight, so memory does not grow with the input. Workers
+    run in a ``concurrent.futures.ProcessPoolExecutor``: when a signal kills them (SIGTERM to
+    the whole process group, as a cluster's time limit sends), it reports the pool broken instead
+    of waiting forever on a queue lock a dead worker held, as ``multiprocessing.Pool.terminate``
+    could.
     """
 
     def __init__(self, opts: dict, jobs: int):
         self.opts, self.jobs, self.pool = opts, max(1, int(jobs)), None
         if self.jobs > 1:
             import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
 
             # fork is fastest (the parent's imports are shared), but unsafe once threads exist
             # (a Dask client, tqdm's monitor): then use forkserver
@@ -396,7 +401,8 @@ class _LocalEngine:
                 method = "forkserver"
             if method == "fork":
                 _worker_state(opts)  # load once here; forked workers inherit it instead of each loading it
-            self.pool = mp.get_context(method).Pool(self.jobs, initializer=_worker_init, initargs=(opts,))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=mp.get_context(method), initializer=_worker_init,
+                                            initargs=(opts,))
 
     def run(self, chunks: Iterator[tuple[int, list]], parts: Path) -> Iterator[tuple[int, int, int]]:
         """Tag and write each chunk; yields (chunk, tagged, errors) in input order."""
@@ -404,18 +410,23 @@ class _LocalEngine:
             for i, items in chunks:
                 yield _tag_and_write(i, items, self.opts, str(parts))
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         window: deque = deque()
-        for i, items in chunks:
-            window.append(self.pool.apply_async(_tag_and_write, (i, items, self.opts, str(parts))))
-            if len(window) >= 2 * self.jobs:
-                yield window.popleft().get()
-        while window:
-            yield window.popleft().get()
+        try:
+            for i, items in chunks:
+                window.append(self.pool.submit(_tag_and_write, i, items, self.opts, str(parts)))
+                if len(window) >= 2 * self.jobs:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        except BrokenProcessPool:
+            raise TaggingError("a worker process died (killed by a signal or out of memory); finished chunks "
+                               "are kept: rerun with --resume") from None
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
 
