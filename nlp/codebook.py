@@ -254,6 +254,8 @@ def _validate_label(src: str, i: int, raw: object, seen: set[str]) -> Label:
     if unknown:
         raise CodebookError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_LABEL_FIELDS)}")
     lid = raw.get("id")
+    if lid is not None and not isinstance(lid, str):
+        raise CodebookError(f"{where}: 'id' must be a string (got {type(lid).__name__} {lid!r}); quote it")
     if not isinstance(lid, str) or not lid.strip():
         raise CodebookError(f"{where}: missing or empty 'id'")
     if lid in seen:

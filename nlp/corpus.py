@@ -246,7 +246,7 @@ def iter_records(paths: str | os.PathLike | Iterable[str | os.PathLike], *, fmt:
                  text_field: str = "text", id_field: str = "id", date_field: str = "date",
                  title_field: str = "title", lang_field: str = "lang", source_field: str = "source",
                  encoding: str | None = None, html: bool | None = None,
-                 dedupe: bool = True) -> Iterator[Document | ErrorRecord]:
+                 dedupe: bool = True, exclude: Iterable[str | os.PathLike] = ()) -> Iterator[Document | ErrorRecord]:
     """Stream documents, and one error record per unusable input record, in input order.
 
     Parameters
@@ -269,6 +269,8 @@ def iter_records(paths: str | os.PathLike | Iterable[str | os.PathLike], *, fmt:
         HTML; False: nothing is converted.
     dedupe : bool
         A repeated id becomes an error record (the first occurrence is kept).
+    exclude : paths
+        Files or folders that glob and folder expansion skip (see :func:`nlp.readers.expand_paths`).
 
     Yields
     ------
@@ -288,7 +290,7 @@ def iter_records(paths: str | os.PathLike | Iterable[str | os.PathLike], *, fmt:
                      html=html)
 
     def raw_items() -> Iterator[RawRecord | RawError]:
-        entries = list(readers.expand_paths(paths))
+        entries = list(readers.expand_paths(paths, exclude=exclude))
         for entry, base in zip(entries, readers.id_bases(entries)):
             yield from readers.read_source(entry, fmt=fmt, encoding=encoding, html=html, id_base=base)
 

@@ -159,41 +159,41 @@ def _decoder(encoding: str):
 class _ByteSource:
     """Byte lines of a binary stream with its encoding chosen from the first 64 KB.
 
-    Works on non-seekable streams (stdin): the sample is kept and replayed. When those bytes
-    are all ASCII (they say nothing about the encoding) and the stream is a seekable file, the
-    encoding is chosen from the 64 KB starting at the first line with a non-ASCII byte instead,
-    so a GB18030 file whose Chinese starts late still reads (one extra pass over the ASCII part).
+    Works on non-seekable streams (stdin): the sample is kept and replayed. ASCII bytes say
+    nothing about the encoding, so in a seekable file the encoding is chosen from the 64 KB that
+    start at the first non-ASCII byte, wherever it is (a GB18030 file whose Chinese starts late,
+    or in the last bytes of the first 64 KB, still reads; one extra read, then a seek back).
     """
 
     def __init__(self, stream: BinaryIO, encoding: str | None):
         self.stream = stream
         self.sample = stream.read(SAMPLE_BYTES)
         at_eof = len(self.sample) < SAMPLE_BYTES
-        if encoding is None and not at_eof and self.sample.isascii() and _seekable(stream):
-            encoding = self._detect_past_ascii()
+        if encoding is None and not at_eof and _seekable(stream):
+            m = _NON_ASCII.search(self.sample)
+            if m is None or m.start() > 0:
+                encoding = self._detect_from_first_non_ascii(m.start() if m else None)
         self.encoding = encoding or detect_encoding(self.sample, at_eof=at_eof)
 
-    def _detect_past_ascii(self) -> str | None:
-        """Encoding of the 64 KB from the first line holding a non-ASCII byte (None: there is
-        none, the file is ASCII); the stream is left where it was."""
+    def _detect_from_first_non_ascii(self, at: int | None) -> str | None:
+        """Encoding of the 64 KB from the first non-ASCII byte (``at`` in the sample, or None: look
+        further on); None when the file is all ASCII. The stream is left where it was."""
         start = self.stream.tell()
-        tail = self.sample[self.sample.rfind(b"\n") + 1:]  # the line the sample cut
         try:
-            while True:
-                block = self.stream.read(1 << 20)
-                if not block:
-                    return None
-                if block.isascii():
-                    tail = block[block.rfind(b"\n") + 1:] if b"\n" in block else tail + block
-                    continue
-                first = _NON_ASCII.search(block).start()
-                cut = block.rfind(b"\n", 0, first)
-                head = block[cut + 1:] if cut >= 0 else tail + block
-                sample = head[:SAMPLE_BYTES]
-                if len(sample) < SAMPLE_BYTES:
-                    sample += self.stream.read(SAMPLE_BYTES - len(sample))
-                at_eof = len(sample) < SAMPLE_BYTES
-                return detect_encoding(sample, at_eof=at_eof)
+            if at is not None:
+                window = self.sample[at:] + self.stream.read(at)
+            else:
+                while True:
+                    block = self.stream.read(1 << 20)
+                    if not block:
+                        return None
+                    m = _NON_ASCII.search(block)
+                    if m is not None:
+                        window = block[m.start():m.start() + SAMPLE_BYTES]
+                        break
+                if len(window) < SAMPLE_BYTES:
+                    window += self.stream.read(SAMPLE_BYTES - len(window))
+            return detect_encoding(window, at_eof=len(window) < SAMPLE_BYTES)
         finally:
             self.stream.seek(start)
 
@@ -242,13 +242,21 @@ def infer_format(path: str | os.PathLike) -> str | None:
     return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
-def _folder_files(root: Path) -> list[Path]:
+def _excluded(path: str | os.PathLike, exclude: frozenset[str]) -> bool:
+    """Is ``path`` (or a folder above it) one of the ``exclude`` real paths?"""
+    if not exclude:
+        return False
+    real = os.path.realpath(path)
+    return real in exclude or any(real.startswith(e + os.sep) for e in exclude)
+
+
+def _folder_files(root: Path, exclude: frozenset[str] = frozenset()) -> list[Path]:
     out = []
     for p in root.rglob("*"):
         rel = p.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue  # hidden files and folders (.git, .DS_Store, editor backups)
-        if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file():
+        if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file() and not _excluded(p, exclude):
             out.append(p)
     return sorted(out, key=lambda p: p.relative_to(root).as_posix())
 
@@ -280,24 +288,35 @@ def id_bases(entries: Sequence[tuple]) -> list[str | None]:
     for e in entries:
         short.append(Path(e[1]).name if e[0] == "file" else e[2] if e[0] == "folder-file"
                      else STDIN_NAME if e[0] == "stdin" else None)
-    owners: dict[str, set[str]] = {}
-    for e, name in zip(entries, short):
-        if name is not None and e[0] != "stdin":
-            owners.setdefault(name, set()).add(os.path.realpath(e[1]))
-    return [Path(e[1]).as_posix() if name is not None and len(owners.get(name, ())) > 1 else name
-            for e, name in zip(entries, short)]
+    names = short
+    for _ in range(3):  # a lengthened name can meet another input's short one ('sub/p.html'): again
+        owners: dict[str, set[str]] = {}
+        for e, name in zip(entries, names):
+            if name is not None and e[0] != "stdin":
+                owners.setdefault(name, set()).add(os.path.realpath(e[1]))
+        longer = [Path(e[1]).as_posix() if name is not None and len(owners.get(name, ())) > 1 else name
+                  for e, name in zip(entries, names)]
+        if longer == names:
+            break
+        names = longer
+    return names
 
 
-def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[tuple]:
+def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+                 exclude: Iterable[str | os.PathLike] = ()) -> Iterator[tuple]:
     """Expand inputs into ``('file', path)``, ``('folder-file', path, rel_id)``, ``('stdin',)``
     or ``('missing', path, reason)`` entries, in input order.
 
     Globs are expanded (``**`` recursive) and sorted; folders are walked recursively in sorted
     order and give their ``.txt``/``.html``/``.htm`` files (hidden ones skipped). A folder with
     none of those is a ``missing`` entry saying what it holds, so it cannot pass for an empty corpus.
+    ``exclude``: files or folders that glob and folder expansion skip (a tagging run's own output
+    and work files, which a glob over the output folder would otherwise match); a path named
+    explicitly is never skipped.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    exclude = frozenset(os.path.realpath(e) for e in exclude)
     for p in paths:
         s = os.fspath(p)
         if s == STDIN:
@@ -305,7 +324,7 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iter
             continue
         path = Path(s)
         if path.is_dir():
-            files = _folder_files(path)
+            files = _folder_files(path, exclude)
             if not files:
                 yield ("missing", s, _empty_folder_reason(path))
             for f in files:
@@ -317,7 +336,8 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iter
             if not matches:
                 yield ("missing", s, f"no files match the pattern {s!r}")
             for m in matches:
-                yield from expand_paths([m])
+                if not _excluded(m, exclude):
+                    yield from expand_paths([m], exclude=exclude)
         else:
             yield ("missing", s, f"file not found: {s!r} (check the path, or quote a glob pattern)")
 

@@ -344,12 +344,13 @@ def _chunk_done(parts: Path, i: int) -> bool:
 
 
 # ---- input ------------------------------------------------------------------------------------------
-def _chunks(inputs: Sequence[str], opts: TagOptions) -> Iterator[list]:
-    """Documents and error records of ``inputs`` in input order, ``opts.chunk_size`` at a time."""
+def _chunks(inputs: Sequence[str], opts: TagOptions, exclude: Sequence[str] = ()) -> Iterator[list]:
+    """Documents and error records of ``inputs`` in input order, ``opts.chunk_size`` at a time
+    (``exclude``: the run's own files, skipped by glob and folder expansion)."""
     from nlp.corpus import iter_records
 
     it = iter_records(list(inputs), fmt=opts.input_format, text_field=opts.text_field, id_field=opts.id_field,
-                      date_field=opts.date_field, encoding=opts.encoding)
+                      date_field=opts.date_field, encoding=opts.encoding, exclude=exclude)
     while True:
         batch = list(itertools.islice(it, opts.chunk_size))
         if not batch:
@@ -605,31 +606,46 @@ def _check_keep(opts: TagOptions, label_ids: Sequence[str]) -> None:
     from nlp.actors.extract import FLAT_FIELDS
 
     own = {*_HEAD, *_TAIL, "probs", "model", *(f"p_{lid}" for lid in label_ids), *(FLAT_FIELDS if opts.extract else ())}
+    twice = sorted({k for k in opts.keep if opts.keep.count(k) > 1})
+    if twice:
+        raise TaggingError(f"--keep lists {', '.join(twice)} more than once")
     clash = [k for k in opts.keep if k in own]
     if clash:
         raise TaggingError(f"--keep {','.join(clash)}: the output has its own field of that name (the model's "
                            f"prediction or the document id); rename the input field or leave it out of --keep")
 
 
+def _own_paths(out: Path) -> list[str]:
+    """The files and folders a run writes for ``out`` (output, errors, metadata, their temp
+    files, the chunk folder): glob and folder expansion of the inputs skip them."""
+    return [str(out), f"{out}.tmp", f"{out}.errors.jsonl", f"{out}.errors.jsonl.tmp", str(_meta_path(out)),
+            f"{out}.parts"]
+
+
 def _check_out(out: Path, inputs: Sequence[str]) -> None:
-    """Refuse, before any work, an output that cannot be written or that is one of the inputs
-    (tagging would overwrite the corpus, or a later run would read its own output)."""
+    """Refuse, before any work, an output that cannot be written, or one of the run's own files
+    named as an input (tagging would overwrite the corpus); globs and folders skip them."""
     from nlp.readers import expand_paths
 
-    if out.is_dir():
-        raise TaggingError(f"--out {out} is a folder: give a file name, e.g. {out / 'tagged.jsonl'}")
     try:
+        if out.is_dir():
+            raise TaggingError(f"--out {out} is a folder: give a file name, e.g. {out / 'tagged.jsonl'}")
+        if out.exists() and not out.is_file():
+            raise TaggingError(f"--out {out} exists and is not a regular file (a device or pipe); give a file name")
         out.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(f"{out}.errors.jsonl.tmp")  # the longest name the run writes
+        existed = probe.exists()
+        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o644))
+        if not existed:
+            probe.unlink()
     except OSError as e:
-        raise TaggingError(f"cannot create the folder {out.parent} for --out: {e.strerror or e}") from None
-    ours = {os.path.realpath(p) for p in (out, str(out) + ".errors.jsonl", _meta_path(out))}
-    parts = os.path.realpath(str(out) + ".parts") + os.sep
-    for entry in expand_paths(list(inputs)):
-        if entry[0] in ("file", "folder-file"):
-            real = os.path.realpath(entry[1])
-            if real in ours or real.startswith(parts):
-                raise TaggingError(f"input {entry[1]} is this run's own output ({out} or its sidecar files): "
-                                   f"write the output somewhere the inputs do not reach")
+        raise TaggingError(f"cannot write --out {out}: {e.strerror or e}") from None
+    own = _own_paths(out)
+    ours = {os.path.realpath(p) for p in own}
+    for entry in expand_paths(list(inputs), exclude=own):
+        if entry[0] in ("file", "folder-file") and os.path.realpath(entry[1]) in ours:
+            raise TaggingError(f"input {entry[1]} is one of this run's own files ({out}, its sidecars or their "
+                               f"temp files): write the output somewhere else")
 
 
 def _finished_run(out: Path, manifest: dict, fmt: str) -> dict | None:
@@ -746,7 +762,7 @@ def tag_files(inputs: Sequence[str], out: str | Path, opts: TagOptions, *, resum
 
     def pending() -> Iterator[tuple[int, list]]:
         nonlocal n_chunks
-        for i, items in enumerate(_chunks(inputs, opts)):
+        for i, items in enumerate(_chunks(inputs, opts, _own_paths(out))):
             n_chunks = i + 1
             summary.read += len(items)
             if _chunk_done(parts, i):  # only a resumed run has chunk files at this point

@@ -177,6 +177,7 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
 
     out = Path(out)
     _check_train_out(out)
+    _sweep_stale_work(out)
     cls = get_family(family)
     if settings is not None and not isinstance(settings, dict):
         raise ValueError(f"settings must be a JSON object (name: value), got {type(settings).__name__}")
@@ -267,6 +268,22 @@ def _check_train_out(out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ValueError(f"cannot create the folder {out.parent}: {e.strerror or e}") from None
+
+
+def _sweep_stale_work(out: Path) -> None:
+    """Remove work folders of earlier trainings of ``out`` whose process is gone (killed by
+    SIGTERM or -9 before it could clean up)."""
+    for d in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = d.name[len(out.name) + 2:].rpartition("-")
+        if kind not in ("training", "replaced") or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+            log.info("removed %s, left by an interrupted training", d)
+        except PermissionError:
+            pass  # another user's live process
 
 
 def _replace_folder(new: Path, out: Path) -> None:

@@ -216,7 +216,7 @@ def test_glob_pattern_sorted_and_missing(tmp_path):
         (None, "file not found")]
 
 
-def test_derived_ids_stay_unique_across_same_named_inputs(tmp_path):
+def test_derived_ids_stay_unique_across_same_named_inputs(tmp_path, monkeypatch):
     for year in ("y2020", "y2021"):
         (tmp_path / year).mkdir()
         (tmp_path / year / "press.jsonl").write_text(json.dumps({"text": f"{year} doc"}) + "\n", encoding="utf-8")
@@ -228,6 +228,14 @@ def test_derived_ids_stay_unique_across_same_named_inputs(tmp_path):
     docs, errors = read_documents([str(tmp_path / y / "pages") for y in ("y2020", "y2021")])
     assert errors == [] and [d.text for d in docs] == ["y2020 page", "y2021 page"]
     assert docs[0].id.endswith("y2020/pages/0001.txt") and docs[1].id.endswith("y2021/pages/0001.txt")
+    # a lengthened id meeting another input's short one is lengthened too
+    (tmp_path / "top" / "sub").mkdir(parents=True)
+    for d in ("top/sub", "sub", "x"):
+        (tmp_path / d).mkdir(exist_ok=True)
+        (tmp_path / d / "p.html").write_text(f"<p>{d}</p>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # relative paths: the file sub/p.html and top's sub/p.html meet
+    docs, errors = read_documents(["top", "sub/p.html", "x/p.html"])
+    assert errors == [] and sorted(d.id for d in docs) == ["sub/p.html", "top/sub/p.html", "x/p.html"]
     # alone, or the same file given twice, a file keeps its short name (and twice is a duplicate)
     assert [d.id for d in read_documents(a)[0]] == ["press.jsonl:1"]
     docs, errors = read_documents([a, a])
@@ -492,3 +500,29 @@ def test_text_of_only_invisible_characters_is_empty(tmp_path):
     assert [d.id for d in docs] == ["ok"]
     assert [(e.id, e.reason) for e in errors] == [
         (i, "empty text (field 'text' holds only invisible characters (zero-width, control))") for i in ("zw", "cc")]
+
+
+@pytest.mark.parametrize("offset", [65526, 65535, 200_000])
+def test_gb18030_starting_near_or_past_the_sample_end(tmp_path, offset):
+    """The first Chinese bytes in the last bytes of the first 64 KB (or far past it) still decide."""
+    zh = "中国向意大利捐赠口罩，支持当地抗击疫情。"
+    lead = '{"id": "z0", "text": "'
+
+    def pad(n: int) -> str:  # one JSON line of exactly n bytes
+        return '{"p": "' + "y" * (n - 10) + '"}\n'
+
+    ascii_len = offset - len(lead)
+    rows = [pad(1000)] * (ascii_len // 1000 - 1)
+    rows.append(pad(ascii_len - 1000 * len(rows)))
+    data = "".join(rows).encode() + "".join(
+        json.dumps({"id": f"z{k}", "text": zh}, ensure_ascii=False) + "\n" for k in range(5)).encode("gb18030")
+    assert _NON_ASCII_AT(data) == offset
+    p = tmp_path / "late.jsonl"
+    p.write_bytes(data)
+    docs, errors = read_documents(p, text_field="text")
+    texts = [d.text for d in docs if d.id.startswith("z")]
+    assert texts == [zh] * 5 and all("p" in e.reason or "text" in e.reason for e in errors)
+
+
+def _NON_ASCII_AT(data: bytes) -> int:
+    return next(i for i, b in enumerate(data) if b >= 0x80)

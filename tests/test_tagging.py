@@ -357,20 +357,29 @@ def test_progress_bar_only_on_request_or_tty(tmp_path, model_dir, small_inputs, 
 def test_out_that_is_an_input_or_unwritable_is_refused_before_work(tmp_path, model_dir, small_inputs):
     src = tmp_path / "same.jsonl"
     src.write_bytes(small_inputs["jsonl"].read_bytes())
-    with pytest.raises(TaggingError, match="this run's own output"):
+    with pytest.raises(TaggingError, match="one of this run's own files"):
         tag_files([str(src)], src, _opts(model_dir), progress=False)
     assert src.read_bytes() == small_inputs["jsonl"].read_bytes()
     (tmp_path / "g").mkdir()
     (tmp_path / "g" / "a.jsonl").write_bytes(src.read_bytes())
     pattern, out = str(tmp_path / "g" / "*.jsonl"), tmp_path / "g" / "tagged.jsonl"
-    tag_files([pattern], out, _opts(model_dir), progress=False)  # first run: OUT does not exist yet
-    with pytest.raises(TaggingError, match="this run's own output"):  # a rerun would read it
-        tag_files([pattern], out, _opts(model_dir), progress=False)
+    first = tag_files([pattern, str(tmp_path / "g")], out, _opts(model_dir), progress=False)
+    again = tag_files([pattern, str(tmp_path / "g")], out, _opts(model_dir), progress=False)
+    # the glob (and the folder walk) skip the run's own output, sidecars and chunk folder
+    assert (first.read, first.errors) == (again.read, again.errors) == (len(TEXTS) + 2, 2)
+    assert [e["reason"] for e in read_jsonl(Path(str(out) + ".errors.jsonl"))][1].startswith("folder ")
+    corpus_tmp = tmp_path / "corpus.jsonl.tmp"  # an input that the merge's temp file would replace
+    corpus_tmp.write_bytes(src.read_bytes())
+    with pytest.raises(TaggingError, match="one of this run's own files"):
+        tag_files([str(corpus_tmp)], tmp_path / "corpus.jsonl", _opts(model_dir, input_format="jsonl"), progress=False)
+    assert corpus_tmp.read_bytes() == src.read_bytes()
     with pytest.raises(TaggingError, match="is a folder"):
         tag_files([str(src)], tmp_path / "g", _opts(model_dir), progress=False)
     (tmp_path / "afile").write_text("x")
-    with pytest.raises(TaggingError, match="cannot create the folder"):
+    with pytest.raises(TaggingError, match="cannot write --out"):
         tag_files([str(src)], tmp_path / "afile" / "o.jsonl", _opts(model_dir), progress=False)
+    with pytest.raises(TaggingError, match="cannot write --out"):
+        tag_files([str(src)], tmp_path / ("x" * 250 + ".jsonl"), _opts(model_dir), progress=False)
     assert not list(tmp_path.glob("afile*.parts")) and not (tmp_path / "g.parts").exists()
 
 
@@ -386,6 +395,8 @@ def test_keep_copies_the_input_fields_themselves(tmp_path, model_dir):
     assert {k: rec[k] for k in keep} == {"file": "press_0412.pdf", "line": "MFA line", "meta": "m", "to_dict": None,
                                          "published": "2020-01-02", "date": "own",
                                          "text": "China donated masks to Italy."}
+    with pytest.raises(TaggingError, match="more than once"):
+        tag_files([str(src)], tmp_path / "d.jsonl", _opts(model_dir, keep=("date", "date")), progress=False)
     for clash in (("lang",), ("labels", "x"), ("p_covid",)):
         with pytest.raises(TaggingError, match="has its own field"):
             tag_files([str(src)], tmp_path / "c.jsonl", _opts(model_dir, keep=clash), progress=False)

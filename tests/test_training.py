@@ -51,6 +51,10 @@ def test_train_replaces_a_model_folder_whole_and_refuses_other_folders(repo_dir,
     assert json.loads((out / "config.json").read_text())["family"] == "lexicon"
     assert not (out / "linear.safetensors").exists() and not (out / "dict").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no work folders left behind
+    stale = tmp_path / ".m.training-999999999"  # left by a training killed with SIGTERM / -9
+    stale.mkdir()
+    train_model("lexicon", samples, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
     other = tmp_path / "notes"
     other.mkdir()
     (other / "x.txt").write_text("keep me")
