@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Document", "ErrorRecord", "GoldError", "iter_records", "read_documents", "write_jsonl",
-    "write_errors", "file_sha256", "to_dataset", "from_dataset", "read_gold", "FORMATS",
+    "write_errors", "file_sha256", "to_simplified", "to_dataset", "from_dataset", "read_gold", "FORMATS",
 ]
 
 
@@ -362,6 +362,18 @@ def write_jsonl(records: Iterable[Any], path: str | os.PathLike) -> int:
             pass
         raise
     return n
+
+
+def to_simplified(doc: Document) -> Document:
+    """``doc`` with title and text converted from Traditional to Simplified Chinese (OpenCC
+    ``t2s``, see :func:`nlp.text.normalize`): the models and the gazetteer were built on
+    Simplified texts, so Hong Kong, Taiwan or overseas sources score as their Simplified form."""
+    import dataclasses
+
+    from nlp.text import normalize
+
+    title = normalize(doc.title, t2s=True) if doc.title else doc.title
+    return dataclasses.replace(doc, text=normalize(doc.text, t2s=True), title=title)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

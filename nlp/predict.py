@@ -83,12 +83,12 @@ def make_records(docs: Sequence, P: np.ndarray, Yhat: np.ndarray, codebook: Code
 def predict_records(docs: Sequence, model_dir: str | Path, *, codebook: Codebook | None = None,
                     t2s: bool = False) -> list[dict]:
     """Load ``model_dir`` and tag ``docs`` (``t2s``: the model reads Traditional Chinese
-    converted to Simplified, see :func:`nlp.tagging.to_simplified`)."""
+    converted to Simplified, see :func:`nlp.corpus.to_simplified`)."""
     from nlp.classifiers import load_model
 
     model = load_model(model_dir, codebook=codebook)
     if t2s:
-        from nlp.tagging import to_simplified
+        from nlp.corpus import to_simplified
 
         P = model.predict_proba([to_simplified(d) for d in docs])
     else:

@@ -244,19 +244,25 @@ def infer_format(path: str | os.PathLike) -> str | None:
 
 def _excluded(path: str | os.PathLike, exclude: frozenset[str]) -> bool:
     """Is ``path`` (or a folder above it) one of the ``exclude`` real paths?"""
-    if not exclude:
-        return False
-    real = os.path.realpath(path)
+    return bool(exclude) and _excluded_real(os.path.realpath(path), exclude)
+
+
+def _excluded_real(real: str, exclude: frozenset[str]) -> bool:
     return real in exclude or any(real.startswith(e + os.sep) for e in exclude)
 
 
 def _folder_files(root: Path, exclude: frozenset[str] = frozenset()) -> list[Path]:
     out = []
+    # excluded paths are compared below the folder's real path, resolved once rather than once
+    # per file (a run's own files lie in the tree itself, not behind symlinks within it)
+    real_root = os.path.realpath(root) if exclude else None
     for p in root.rglob("*"):
         rel = p.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue  # hidden files and folders (.git, .DS_Store, editor backups)
-        if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file() and not _excluded(p, exclude):
+        if p.suffix.lower() in FOLDER_SUFFIXES and p.is_file():
+            if real_root is not None and _excluded_real(os.path.join(real_root, rel), exclude):
+                continue
             out.append(p)
     return sorted(out, key=lambda p: p.relative_to(root).as_posix())
 

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-__all__ = ["TagOptions", "TagSummary", "tag_files", "tag_chunk", "tag_chunk_lines", "output_columns",
+__all__ = ["TagOptions", "TagSummary", "tag_files", "output_format", "tag_chunk", "tag_chunk_lines", "output_columns",
            "TaggingError", "FORMATS"]
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ def _tag(items: Sequence, opts: dict) -> tuple[list[dict], list[dict], bool]:
     ``orjson`` and ``json``."""
     import numpy as np
 
+    from nlp.corpus import to_simplified
     from nlp.predict import make_records
 
     model, cb, gaz = _worker_state(opts)
@@ -196,18 +197,6 @@ def _tag(items: Sequence, opts: dict) -> tuple[list[dict], list[dict], bool]:
     P = np.asarray(P)
     probs_ok = bool(P.dtype.kind == "f" and ((P >= 0.0) & (P <= 1.0)).all())
     return recs, errors, probs_ok
-
-
-def to_simplified(doc):
-    """``doc`` with title and text converted from Traditional to Simplified Chinese (OpenCC
-    ``t2s``, see :func:`nlp.text.normalize`): the models and the gazetteer were built on
-    Simplified texts, so Hong Kong, Taiwan or overseas sources score as their Simplified form."""
-    import dataclasses
-
-    from nlp.text import normalize
-
-    title = normalize(doc.title, t2s=True) if doc.title else doc.title
-    return dataclasses.replace(doc, text=normalize(doc.text, t2s=True), title=title)
 
 
 def _json_default(o: Any) -> Any:
@@ -601,6 +590,14 @@ def _meta_path(out: Path) -> Path:
     return Path(str(out) + ".meta.json")
 
 
+def output_format(out: str | Path) -> str:
+    """The output format OUT's extension asks for (``.csv``, ``.parquet``/``.pq``), else ``jsonl``."""
+    from nlp.readers import infer_format
+
+    fmt = infer_format(out)
+    return fmt if fmt in FORMATS else "jsonl"
+
+
 def _check_keep(opts: TagOptions, label_ids: Sequence[str]) -> None:
     """``--keep`` may not name a field the output fills itself (it would silently lose)."""
     from nlp.actors.extract import FLAT_FIELDS
@@ -624,9 +621,8 @@ def _own_paths(out: Path) -> list[str]:
 
 def _check_out(out: Path, inputs: Sequence[str]) -> None:
     """Refuse, before any work, an output that cannot be written, or one of the run's own files
-    named as an input (tagging would overwrite the corpus); globs and folders skip them."""
-    from nlp.readers import expand_paths
-
+    named as an input (tagging would overwrite the corpus); globs and folders skip them (see
+    :func:`_chunks`), so only inputs named explicitly need checking here."""
     try:
         if out.is_dir():
             raise TaggingError(f"--out {out} is a folder: give a file name, e.g. {out / 'tagged.jsonl'}")
@@ -640,11 +636,10 @@ def _check_out(out: Path, inputs: Sequence[str]) -> None:
             probe.unlink()
     except OSError as e:
         raise TaggingError(f"cannot write --out {out}: {e.strerror or e}") from None
-    own = _own_paths(out)
-    ours = {os.path.realpath(p) for p in own}
-    for entry in expand_paths(list(inputs), exclude=own):
-        if entry[0] in ("file", "folder-file") and os.path.realpath(entry[1]) in ours:
-            raise TaggingError(f"input {entry[1]} is one of this run's own files ({out}, its sidecars or their "
+    ours = {os.path.realpath(p) for p in _own_paths(out)}
+    for p in inputs:
+        if p != "-" and os.path.isfile(p) and os.path.realpath(p) in ours:
+            raise TaggingError(f"input {p} is one of this run's own files ({out}, its sidecars or their "
                                f"temp files): write the output somewhere else")
 
 

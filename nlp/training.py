@@ -234,7 +234,7 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
         model.training_["cv"] = cv_report
     if hasattr(model, "top_features"):
         model.training_["top_features"] = {lid: model.top_features(lid, 12) for lid in labels}
-    work = out.with_name(f".{out.name}.training-{os.getpid()}")
+    work = _work_folder(out, "training")
     shutil.rmtree(work, ignore_errors=True)
     try:
         model.save(work)
@@ -249,12 +249,19 @@ def train_model(family: str, train_paths: Sequence[str | Path], out: str | Path,
 
 
 def _is_model_folder(path: Path) -> bool:
+    """Does ``path`` hold a Silkframe ``config.json`` (a broken model folder counts: it may be replaced)?"""
     import json as _json
 
     try:
         return _json.loads((path / "config.json").read_text(encoding="utf-8")).get("format") == "silkframe-model"
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def _work_folder(out: Path, kind: str, pid: int | None = None) -> Path:
+    """The hidden sibling of ``out`` a training process ``pid`` works in (``kind`` ``training``)
+    or parks the model it replaces in (``replaced``); :func:`_sweep_stale_work` parses the name."""
+    return out.with_name(f".{out.name}.{kind}-{os.getpid() if pid is None else pid}")
 
 
 def _check_train_out(out: Path) -> None:
@@ -275,7 +282,8 @@ def _sweep_stale_work(out: Path) -> None:
     SIGTERM or -9 before it could clean up)."""
     for d in out.parent.glob(f".{out.name}.*-*"):
         kind, _, pid = d.name[len(out.name) + 2:].rpartition("-")
-        if kind not in ("training", "replaced") or not pid.isdigit() or int(pid) == os.getpid():
+        if not pid.isdigit() or d != _work_folder(out, kind, int(pid)) or kind not in ("training", "replaced") \
+                or int(pid) == os.getpid():
             continue
         try:
             os.kill(int(pid), 0)
@@ -290,7 +298,7 @@ def _replace_folder(new: Path, out: Path) -> None:
     """Put ``new`` where ``out`` is, replacing a previous model folder (renames, so ``out`` is
     never half written)."""
     if out.exists():
-        old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+        old = _work_folder(out, "replaced")
         shutil.rmtree(old, ignore_errors=True)
         out.rename(old)
         new.rename(out)

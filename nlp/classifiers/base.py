@@ -12,7 +12,6 @@ JSON; never pickle), the codebook it was trained with (``codebook.yaml``) and a 
 """
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
@@ -161,6 +160,22 @@ class TextClassifier:
         return cb
 
     @property
+    def cue_codebook(self) -> Codebook:
+        """The codebook whose cues, hypotheses and frames the model reads: the one saved in its
+        folder when it was loaded (see :meth:`load`), else the codebook in use."""
+        return getattr(self, "cue_codebook_", None) or self.codebook_
+
+    def _per_cue_codebook(self, attr: str, cls):
+        """``cls(self.cue_codebook)`` (a cue matcher or cue context), built once per model and
+        codebook and kept in ``attr`` (with its automaton, built on first use)."""
+        cb = self.cue_codebook
+        obj = self.__dict__.get(attr)
+        if obj is None or obj.codebook is not cb:
+            obj = cls(cb)
+            setattr(self, attr, obj)
+        return obj
+
+    @property
     def name(self) -> str:
         return getattr(self, "name_", None) or self.family
 
@@ -241,7 +256,7 @@ class TextClassifier:
             "training": training,
             "library_versions": _library_versions(),
             "files": sorted(set(files)),
-            "sha256": {f: file_sha256(path / f) for f in sorted(set(files)) if (path / f).is_file()},
+            "sha256": {f: _file_sha256(path / f) for f in sorted(set(files)) if (path / f).is_file()},
         }
         (path / CONFIG_NAME).write_text(json.dumps(cfg, ensure_ascii=False, indent=2, default=_json_default) + "\n",
                                         encoding="utf-8")
@@ -297,13 +312,10 @@ class TextClassifier:
         return model
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _file_sha256(path: Path) -> str:
+    from nlp.corpus import file_sha256  # local: nlp.corpus is not needed to predict
+
+    return file_sha256(path)
 
 
 def _check_files(path: Path, cfg: dict) -> None:
@@ -316,7 +328,7 @@ def _check_files(path: Path, cfg: dict) -> None:
         if not p.is_file():
             raise ModelError(f"{path}: missing {f}; the model folder is incomplete")
         want = sums.get(f)
-        if want is not None and file_sha256(p) != want:
+        if want is not None and _file_sha256(p) != want:
             raise ModelError(f"{p}: contents differ from what was saved (sha256 mismatch); the folder is corrupt "
                              f"or was edited — retrain or restore it")
 

@@ -60,11 +60,7 @@ class LexiconClassifier(TextClassifier):
 
     def _scores(self, docs: Sequence) -> np.ndarray:
         # the cues the model was saved with (see TextClassifier.load), else the codebook in use
-        cb = getattr(self, "cue_codebook_", None) or self.codebook_
-        matcher = self.__dict__.get("_matcher")
-        if matcher is None or matcher.codebook is not cb:
-            matcher = self._matcher = CueMatcher(cb)
-        plain, hedged = matcher.counts(as_texts(docs))
+        plain, hedged = self._per_cue_codebook("_matcher", CueMatcher).counts(as_texts(docs))
         return plain + self.hedge_weight * hedged
 
     def predict_proba(self, docs: Sequence) -> np.ndarray:

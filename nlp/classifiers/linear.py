@@ -103,23 +103,13 @@ class LinearClassifier(TextClassifier):
         except ValueError as e:
             raise ModelError(f"tokenizer cannot be rebuilt: {e}") from None
 
-    def _cue_object(self, attr: str, cls):
-        """``cls(cue codebook)`` (a cue matcher or cue context), built once per model and codebook
-        and kept in ``attr`` (its automaton is built on first use and kept with it)."""
-        cb = getattr(self, "cue_codebook_", None) or self.codebook_
-        obj = self.__dict__.get(attr)
-        if obj is None or obj.codebook is not cb:
-            obj = cls(cb)
-            setattr(self, attr, obj)
-        return obj
-
     def _cue_matcher(self) -> CueMatcher:
         """The cue matcher of the model's cue codebook."""
-        return self._cue_object("_cue_matcher_", CueMatcher)
+        return self._per_cue_codebook("_cue_matcher_", CueMatcher)
 
     def _cue_context(self) -> CueContext:
         """Sentence-level framed/disputed cue counts (decision rules 7, 8)."""
-        return self._cue_object("_cue_context_", CueContext)
+        return self._per_cue_codebook("_cue_context_", CueContext)
 
     def _features(self, texts: list[str]) -> sp.csr_matrix:
         X = self.featurizer_.transform(texts)

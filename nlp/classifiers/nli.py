@@ -119,7 +119,7 @@ class NLIClassifier(TextClassifier):
         A loaded model reads them from the codebook saved with it (``cue_codebook_``), so editing the
         codebook in use without a version change cannot change its predictions.
         """
-        cb = getattr(self, "cue_codebook_", None) or self.codebook_
+        cb = self.cue_codebook
         out: dict[str, list[str]] = {"zh": [], "en": []}
         for lab in cb.labels:
             h = dict(lab.hypothesis)

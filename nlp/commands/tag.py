@@ -41,11 +41,9 @@ def register(app: typer.Typer) -> None:
         bad model folder, format or an unfinished run (use --resume or --overwrite).
         """
         from nlp.classifiers import ModelError
-        from nlp.tagging import TaggingError, TagOptions, Terminated, tag_files
+        from nlp.tagging import TaggingError, TagOptions, Terminated, output_format, tag_files
 
-        if fmt is None:
-            fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(out.suffix.lower(), "jsonl")
-        opts = TagOptions(model=str(model), fmt=fmt, keep=tuple(k.strip() for k in keep.split(",") if k.strip()), chunk_size=chunk_size,
+        opts = TagOptions(model=str(model), fmt=fmt or output_format(out), keep=tuple(k.strip() for k in keep.split(",") if k.strip()), chunk_size=chunk_size,
                           jobs=jobs, engine=engine, scheduler=scheduler, dask_workers=dask_workers, extract=extract,
                           reference=str(reference) if reference else None, codebook=str(codebook) if codebook else None,
                           text_field=text_field, id_field=id_field, date_field=date_field, input_format=input_format,
